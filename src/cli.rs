@@ -1,0 +1,90 @@
+//! The command line: every flag can also be given as an environment variable of the same name.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::telemetry::LogFormat;
+
+/// Mirrors Supabase auth users into `public.users` from signed auth webhooks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "auth-mirror",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings for `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// Log format: `json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve(ServeArgs),
+    /// Apply the embedded migrations and exit (Fly's release command).
+    Migrate(DatabaseArgs),
+    /// Manage webhook secrets.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Print a fresh secret in Supabase's format (`v1,whsec_...`).
+    New,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL. Unset: a local PostgreSQL cluster under the data folder, started from
+    /// the system's PostgreSQL binaries.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for local state: the embedded cluster (`postgres/`) and the development secret.
+    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = ".auth-mirror")]
+    pub auth_mirror_data_dir: PathBuf,
+}
+
+/// Settings of the HTTP service.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: IpAddr,
+
+    /// Port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// Do not apply pending migrations at start (run `auth-mirror migrate` instead).
+    #[arg(long, env = "SKIP_MIGRATIONS")]
+    pub skip_migrations: bool,
+
+    /// Webhook secrets as given to Supabase: `v1,whsec_<base64>`, several separated by `|`.
+    #[arg(long, env = "WEBHOOK_SECRETS", hide_env_values = true)]
+    pub webhook_secrets: Option<String>,
+
+    /// How far a delivery's `webhook-timestamp` may be from now, in seconds, either way.
+    #[arg(long, env = "WEBHOOK_TOLERANCE_SECONDS", default_value_t = 300)]
+    pub webhook_tolerance_seconds: u64,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}

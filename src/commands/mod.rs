@@ -1,0 +1,21 @@
+//! What each subcommand does.
+
+mod database;
+mod migrate;
+mod secrets;
+mod serve;
+
+use crate::cli::{Cli, Command, SecretCommand};
+
+/// Runs the subcommand the command line asked for; `serve` when none.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve::run(cli.serve).await,
+        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Migrate(args)) => migrate::run(args).await,
+        Some(Command::Secret(SecretCommand::New)) => {
+            println!("{}", crate::webhook::WebhookSecrets::generate());
+            Ok(())
+        }
+    }
+}

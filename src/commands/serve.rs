@@ -1,0 +1,37 @@
+//! `auth-mirror serve`: the HTTP service.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::database::Database;
+use super::secrets;
+use crate::cli::ServeArgs;
+use crate::config::{AppConfig, WebhookConfig};
+use crate::startup::Application;
+use crate::store;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let database = Database::open(&args.database).await?;
+    let secrets = secrets::resolve(&args, database.is_embedded())?;
+    if !args.skip_migrations {
+        store::migrate::run(&database.pool)
+            .await
+            .context("cannot apply migrations (is DATABASE_URL reachable?)")?;
+    }
+    let config = AppConfig {
+        listen: SocketAddr::new(args.host, args.port),
+        webhook: WebhookConfig {
+            secrets,
+            tolerance: Duration::from_secs(args.webhook_tolerance_seconds),
+            max_body_bytes: args.max_body_bytes,
+        },
+    };
+    let application = Application::build(config, database.pool.clone())
+        .with_context(|| format!("cannot listen on {}:{} (HOST, PORT)", args.host, args.port))?;
+    tracing::info!(host = %args.host, port = application.port(), "auth-mirror is listening");
+    application.run_until_stopped().await?;
+    tracing::info!("shutting down");
+    database.close().await
+}

@@ -1,0 +1,24 @@
+//! The validated configuration the application is built from.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::webhook::WebhookSecrets;
+
+/// Everything `Application::build` needs besides the database pool.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where to listen; port 0 picks a free port (tests).
+    pub listen: SocketAddr,
+    pub webhook: WebhookConfig,
+}
+
+/// How deliveries are authenticated and bounded.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub secrets: WebhookSecrets,
+    /// How far `webhook-timestamp` may be from now, either way.
+    pub tolerance: Duration,
+    /// Largest accepted body, checked before any other work.
+    pub max_body_bytes: usize,
+}

@@ -1,0 +1,82 @@
+//! Running PostgreSQL's binaries as a user they accept: themselves refuse to run as root.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use nix::unistd::{Gid, Uid, User};
+
+use super::EmbeddedDbError;
+
+/// Who runs the server binaries.
+#[derive(Debug, Clone)]
+pub(crate) enum RunAs {
+    /// The current user (not root).
+    CurrentUser,
+    /// Root switches to the `postgres` OS user with `setpriv` (always present with util-linux;
+    /// `sudo` often is not).
+    PostgresUser { uid: Uid, gid: Gid },
+}
+
+impl RunAs {
+    pub(crate) fn detect() -> Result<Self, EmbeddedDbError> {
+        if !Uid::effective().is_root() {
+            return Ok(Self::CurrentUser);
+        }
+        match User::from_name("postgres") {
+            Ok(Some(user)) => Ok(Self::PostgresUser {
+                uid: user.uid,
+                gid: user.gid,
+            }),
+            _ => Err(EmbeddedDbError::NoPostgresUser),
+        }
+    }
+
+    /// A command that runs `program` as this user.
+    pub(crate) fn command(&self, program: &Path) -> Command {
+        match self {
+            Self::CurrentUser => Command::new(program),
+            Self::PostgresUser { uid, gid } => {
+                let mut command = Command::new("setpriv");
+                command
+                    .arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={gid}"))
+                    .arg("--init-groups")
+                    .arg(program);
+                command
+            }
+        }
+    }
+
+    /// Creates `dir` (and its parents) owned by this user with mode 0700, as initdb wants,
+    /// and checks that this user can actually reach it.
+    pub(crate) fn prepare_private_dir(&self, dir: &Path) -> Result<(), EmbeddedDbError> {
+        std::fs::create_dir_all(dir).map_err(EmbeddedDbError::io(format!(
+            "cannot create {}",
+            dir.display()
+        )))?;
+        if let Self::PostgresUser { uid, gid } = self {
+            nix::unistd::chown(dir, Some(*uid), Some(*gid)).map_err(|errno| {
+                EmbeddedDbError::Io {
+                    action: format!("cannot hand {} to the postgres user", dir.display()),
+                    source: errno.into(),
+                }
+            })?;
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+            EmbeddedDbError::io(format!("cannot set permissions of {}", dir.display())),
+        )?;
+        let reachable = self
+            .command(Path::new("test"))
+            .arg("-w")
+            .arg(dir)
+            .status()
+            .map(|status| status.success())
+            .unwrap_or(false);
+        if reachable {
+            Ok(())
+        } else {
+            Err(EmbeddedDbError::FolderNotReachable(dir.to_path_buf()))
+        }
+    }
+}

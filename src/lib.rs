@@ -1,0 +1,13 @@
+//! auth-mirror: receives Supabase's signed auth events, stores each one durably and mirrors
+//! the user it describes into `public.users` with an idempotent, order-independent upsert.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod embedded_db;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod webhook;

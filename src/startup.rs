@@ -1,0 +1,52 @@
+//! The composition root: builds the HTTP application from a configuration and a pool. Used
+//! by `main` and by the tests alike.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use sqlx::PgPool;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::AppConfig;
+use crate::routes;
+
+/// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+const SHUTDOWN_GRACE_SECONDS: u64 = 25;
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener (port 0: any free port) and wires the routes.
+    pub fn build(config: AppConfig, pool: PgPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.listen)?;
+        let port = listener.local_addr()?.port();
+        let pool = web::Data::new(pool);
+        let webhook = web::Data::new(config.webhook);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(pool.clone())
+                .app_data(webhook.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

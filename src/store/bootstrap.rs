@@ -1,0 +1,50 @@
+//! Creating databases and giving them Supabase's shape, for the embedded database and tests.
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+
+use super::StoreError;
+use crate::embedded_db::SUPABASE_AUTH_FIXTURE;
+
+/// Creates database `name` on the server of `server` unless it exists.
+pub async fn ensure_database(server: &PgConnectOptions, name: &str) -> Result<(), StoreError> {
+    let mut connection = PgConnection::connect_with(server).await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut connection)
+            .await?;
+    if !exists {
+        create_database(&mut connection, name).await?;
+    }
+    connection.close().await?;
+    Ok(())
+}
+
+/// Creates database `name`; fails if it exists.
+pub async fn create_database(connection: &mut PgConnection, name: &str) -> Result<(), StoreError> {
+    connection
+        .execute(format!(r#"create database "{}""#, name.replace('"', "\"\"")).as_str())
+        .await?;
+    Ok(())
+}
+
+/// Drops database `name`, disconnecting whoever still uses it.
+pub async fn drop_database(connection: &mut PgConnection, name: &str) -> Result<(), StoreError> {
+    connection
+        .execute(
+            format!(
+                r#"drop database if exists "{}" with (force)"#,
+                name.replace('"', "\"\"")
+            )
+            .as_str(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Gives the database Supabase's roles and `auth.users` (idempotent). Needs a superuser.
+pub async fn apply_supabase_fixture(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::raw_sql(SUPABASE_AUTH_FIXTURE).execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Applying the embedded migrations.
+//!
+//! sqlx keeps its history table `_sqlx_migrations` in the first schema of the search path. We
+//! point the search path at the private schema `auth_mirror` while migrating, so nothing of
+//! ours appears in `public`, where Prisma would report drift and offer to drop it. Migration
+//! files therefore qualify every name.
+
+use sqlx::migrate::Migrator;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+
+use super::StoreError;
+
+/// The migrations of `migrations/`, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Creates the private schema if needed and applies every pending migration. Safe to run from
+/// several instances at once: sqlx serialises runs with an advisory lock.
+pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
+    let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    // A concurrent `create schema if not exists` can still fail on the catalog's unique index.
+    connection
+        .execute(
+            "do $$ begin create schema if not exists auth_mirror; \
+             exception when unique_violation or duplicate_schema then null; end $$;",
+        )
+        .await?;
+    connection.execute("set search_path = auth_mirror").await?;
+    MIGRATOR.run(&mut connection).await?;
+    connection.close().await?;
+    Ok(())
+}
+
+/// The newest migration this binary knows, which a ready database must have applied.
+pub fn latest_version() -> i64 {
+    MIGRATOR
+        .iter()
+        .map(|migration| migration.version)
+        .max()
+        .unwrap_or(0)
+}

@@ -1,0 +1,9 @@
+//! Storage: every SQL statement of the service lives under this module.
+
+pub mod bootstrap;
+mod error;
+pub mod migrate;
+pub mod pool;
+pub mod readiness;
+
+pub use error::StoreError;

@@ -1,0 +1,53 @@
+//! `/healthz` and `/readyz`.
+
+use crate::helpers::{spawn_app, spawn_app_with, Setup};
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app().await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_is_ready_on_a_migrated_database() {
+    let app = spawn_app().await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn readyz_is_unavailable_before_migrations() {
+    let app = spawn_app_with(Setup {
+        migrated: false,
+        ..Setup::default()
+    })
+    .await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["reason"], "migrations_pending");
+}
+
+#[tokio::test]
+async fn readyz_turns_unavailable_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+
+    app.database.drop_now().await;
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["reason"], "database_unreachable");
+}
