@@ -13,7 +13,8 @@ use super::StoreError;
 /// The migrations of `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// Creates the private schema if needed and applies every pending migration. Safe to run from
+/// Creates the private schema if needed, applies every pending migration and (re)installs the
+/// `auth.users` trigger where that table exists. Safe to run from
 /// several instances at once: sqlx serialises runs with an advisory lock.
 pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
     let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
@@ -26,6 +27,12 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
     MIGRATOR.run(&mut connection).await?;
+    // Again on every run, so a database whose `auth.users` appeared after the trigger
+    // migration (or was restored) gets the trigger too. It reports, never fails.
+    let installed: bool = sqlx::query_scalar("select auth_mirror.install_auth_users_trigger()")
+        .fetch_one(&mut connection)
+        .await?;
+    tracing::info!(installed, "auth.users trigger checked");
     connection.close().await?;
     Ok(())
 }
