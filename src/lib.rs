@@ -5,7 +5,10 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod domain;
 pub mod embedded_db;
+pub mod metrics;
+pub mod processing;
 pub mod routes;
 pub mod startup;
 pub mod store;

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::AppConfig;
-use crate::routes;
+use crate::metrics::Metrics;
+use crate::routes::{self, HookContext};
+use crate::webhook::Verifier;
 
 /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE_SECONDS: u64 = 25;
@@ -26,12 +28,17 @@ impl Application {
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
         let pool = web::Data::new(pool);
-        let webhook = web::Data::new(config.webhook);
+        let hooks = web::Data::new(HookContext {
+            verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
+            max_body_bytes: config.webhook.max_body_bytes,
+        });
+        let metrics = web::Data::new(Metrics::default());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(pool.clone())
-                .app_data(webhook.clone())
+                .app_data(hooks.clone())
+                .app_data(metrics.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

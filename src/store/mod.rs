@@ -2,8 +2,10 @@
 
 pub mod bootstrap;
 mod error;
+pub mod events;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;
+pub mod users;
 
 pub use error::StoreError;

@@ -1,0 +1,180 @@
+//! Parsing a verified delivery into what it asks of the mirror.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::user_state::UserState;
+use super::wire::{AuthUsersRow, DbPayload, HookPayload, HookUser};
+
+/// Which endpoint a delivery came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Supabase Auth Hooks, `POST /hooks/auth`.
+    AuthHook,
+    /// Database events on `auth.users`, `POST /hooks/db`.
+    DbWebhook,
+}
+
+impl Source {
+    /// The name stored in `auth_mirror.events.source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthHook => "auth_hook",
+            Self::DbWebhook => "db_webhook",
+        }
+    }
+}
+
+/// The stable idempotency key of an event. Supabase sends a new `webhook-id` on every retry,
+/// so the key comes from the content: an Auth Hook's `metadata.uuid` (stable across retries
+/// of one invocation), else a digest of the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventKey(String);
+
+impl EventKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn of_hook_invocation(invocation: Uuid) -> Self {
+        Self(format!("hook:{invocation}"))
+    }
+
+    fn of_content(prefix: &str, bytes: &[u8]) -> Self {
+        Self(format!("{prefix}:{}", hex::encode(Sha256::digest(bytes))))
+    }
+}
+
+/// What a parsed event asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Apply this user state with the convergence rule.
+    Mirror(UserState),
+    /// `before-user-created`: record it and let the signup proceed; no mirror row yet.
+    Allow,
+    /// An Auth Hook this service does not implement; answering it with a silent success
+    /// would hide a misconfiguration.
+    UnsupportedHook(String),
+    /// A database event this service does not mirror (another table, TRUNCATE...).
+    UnsupportedChange,
+}
+
+/// A verified delivery, understood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEvent {
+    pub key: EventKey,
+    /// The hook name or the database operation.
+    pub kind: String,
+    pub user_id: Option<Uuid>,
+    pub action: Action,
+}
+
+/// A verified delivery that does not parse. `reason` never quotes the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub key: EventKey,
+    pub reason: String,
+}
+
+const AFTER_USER_CREATED: &str = "after-user-created";
+const BEFORE_USER_CREATED: &str = "before-user-created";
+
+impl ParsedEvent {
+    /// Parses the raw body of a verified delivery.
+    pub fn parse(source: Source, body: &[u8]) -> Result<Self, ParseFailure> {
+        let fail = |reason: String| ParseFailure {
+            key: EventKey::of_content("body", body),
+            reason,
+        };
+        let value: Value = serde_json::from_slice(body).map_err(|error| fail(describe(&error)))?;
+        match source {
+            Source::AuthHook => parse_hook(value),
+            Source::DbWebhook => parse_db_event(value),
+        }
+        .map_err(fail)
+    }
+}
+
+fn parse_hook(value: Value) -> Result<ParsedEvent, String> {
+    let payload: HookPayload = from_value(value.clone())?;
+    let key = match payload.metadata.uuid {
+        Some(invocation) => EventKey::of_hook_invocation(invocation),
+        None => EventKey::of_content("hook", value.to_string().as_bytes()),
+    };
+    let user_id = payload
+        .user
+        .as_ref()
+        .and_then(|user| user.get("id"))
+        .and_then(Value::as_str)
+        .and_then(|id| Uuid::parse_str(id).ok());
+    let name = payload.metadata.name;
+    let action = match name.as_str() {
+        AFTER_USER_CREATED => {
+            let user: HookUser = from_value(payload.user.unwrap_or(Value::Null))?;
+            Action::Mirror(UserState::try_from(user).map_err(|error| error.to_string())?)
+        }
+        BEFORE_USER_CREATED => Action::Allow,
+        _ => Action::UnsupportedHook(name.clone()),
+    };
+    Ok(ParsedEvent {
+        key,
+        kind: name,
+        user_id,
+        action,
+    })
+}
+
+fn parse_db_event(value: Value) -> Result<ParsedEvent, String> {
+    // serde_json's maps are ordered by key, so this text is canonical: the same event
+    // re-serialised in another key order gets the same key.
+    let key = EventKey::of_content("db", value.to_string().as_bytes());
+    let payload: DbPayload = from_value(value)?;
+    let is_auth_users = payload.schema == "auth" && payload.table == "users";
+    let row = match (payload.operation.as_str(), is_auth_users) {
+        ("INSERT" | "UPDATE", true) => Some((payload.record, "record", false)),
+        ("DELETE", true) => Some((payload.old_record, "old_record", true)),
+        _ => None,
+    };
+    let (user_id, action) = match row {
+        Some((row, field, removed)) => {
+            let row: AuthUsersRow = row
+                .ok_or_else(|| format!("missing field `{field}`"))
+                .and_then(from_value)?;
+            let state = UserState::from_row(row, removed).map_err(|error| error.to_string())?;
+            (Some(state.id), Action::Mirror(state))
+        }
+        None => (None, Action::UnsupportedChange),
+    };
+    Ok(ParsedEvent {
+        key,
+        kind: payload.operation,
+        user_id,
+        action,
+    })
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|error| describe(&error))
+}
+
+/// A reason without personal data: serde's messages can quote values ("invalid type: string
+/// \"a@b.c\""), so only messages that name a field are kept whole.
+fn describe(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    if message.starts_with("missing field") {
+        return message;
+    }
+    match error.classify() {
+        serde_json::error::Category::Io => "unreadable body".into(),
+        serde_json::error::Category::Syntax => {
+            format!(
+                "invalid JSON at line {} column {}",
+                error.line(),
+                error.column()
+            )
+        }
+        serde_json::error::Category::Eof => "truncated JSON".into(),
+        serde_json::error::Category::Data => "a field has an unexpected type or value".into(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Domain types: what a delivery means once parsed, with the invariants the mirror relies on.
+//! Wire structs mirror Supabase's JSON; `TryFrom` turns them into these types at the boundary.
+
+mod event;
+mod timestamp;
+mod user_state;
+mod wire;
+
+pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
+pub use timestamp::{parse_time, Version};
+pub use user_state::UserState;

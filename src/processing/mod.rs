@@ -1,0 +1,152 @@
+//! The one processing function: parse a verified delivery, then in ONE transaction store it
+//! and apply it with the convergence rule. Shared by the webhook handlers (and, later, retry
+//! and replay). The answer is given only after the commit.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Acquire, PgPool};
+
+use crate::domain::{Action, ParsedEvent, Source};
+use crate::store::events::{self, AppliedVia, EventStatus, NewEvent};
+use crate::store::users::{self, MirrorEffect};
+use crate::webhook::VerifiedDelivery;
+
+/// Seconds before a failed apply is due again.
+const FIRST_RETRY_SECONDS: f64 = 30.0;
+
+/// What became of a delivery. The event is durable in every case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The state was applied (or found stale) with the convergence rule.
+    Mirrored(MirrorEffect),
+    /// Applying failed; the event is stored as `failed` for a later retry.
+    Failed,
+    /// `before-user-created`: recorded, the signup may proceed.
+    Allowed,
+    /// An Auth Hook this service does not implement: recorded as ignored.
+    UnsupportedHook(String),
+    /// A database event on something other than `auth.users`: recorded as ignored.
+    UnsupportedChange,
+    /// The body verified but did not parse: stored as `failed` with the reason.
+    Unparsed,
+    /// The same event (same stable key) was stored before; nothing was applied again.
+    Duplicate(Box<Outcome>),
+}
+
+/// The database could not take the event: it is NOT stored.
+#[derive(Debug, thiserror::Error)]
+#[error("the event could not be stored: {0}")]
+pub struct NotStored(#[from] sqlx::Error);
+
+/// Stores and applies one verified delivery.
+pub async fn process(
+    pool: &PgPool,
+    source: Source,
+    delivery: &VerifiedDelivery,
+    body: &[u8],
+) -> Result<Outcome, NotStored> {
+    let parsed = ParsedEvent::parse(source, body);
+    let (key, kind, user_id, status, last_error) = match &parsed {
+        Ok(event) => (
+            event.key.as_str(),
+            event.kind.as_str(),
+            event.user_id,
+            planned_status(&event.action),
+            None,
+        ),
+        Err(failure) => (
+            failure.key.as_str(),
+            "unparsed",
+            None,
+            EventStatus::Failed,
+            Some(failure.reason.as_str()),
+        ),
+    };
+    let new_event = NewEvent {
+        source: source.as_str(),
+        kind,
+        event_key: key,
+        user_id,
+        webhook_id: &delivery.webhook_id,
+        signed_at: signed_at(delivery.timestamp),
+        payload: body,
+        status,
+        last_error,
+        applied_via: None,
+    };
+
+    let mut transaction = pool.begin().await?;
+    let stored_id = events::insert_if_new(&mut transaction, &new_event).await?;
+    let outcome = match (&parsed, stored_id) {
+        (Err(_), _) => Outcome::Unparsed,
+        (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),
+        (Ok(event), Some(id)) => match &event.action {
+            Action::Mirror(state) => {
+                // A savepoint, so a failing apply leaves the stored event intact.
+                let mut savepoint = transaction.begin().await?;
+                match users::apply_user_state(&mut savepoint, state).await {
+                    Ok(effect) => {
+                        savepoint.commit().await?;
+                        events::mark_applied(
+                            &mut transaction,
+                            id,
+                            effect.as_str(),
+                            AppliedVia::Delivery,
+                        )
+                        .await?;
+                        Outcome::Mirrored(effect)
+                    }
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        let reason = failure_reason(&error);
+                        tracing::warn!(event_id = id, reason, "applying the event failed");
+                        events::mark_failed(&mut transaction, id, &reason, FIRST_RETRY_SECONDS)
+                            .await?;
+                        Outcome::Failed
+                    }
+                }
+            }
+            action => settled_outcome(action),
+        },
+    };
+    transaction.commit().await?;
+    Ok(outcome)
+}
+
+/// The status an event is stored with before any apply.
+fn planned_status(action: &Action) -> EventStatus {
+    match action {
+        Action::Mirror(_) => EventStatus::Applied,
+        Action::Allow | Action::UnsupportedHook(_) | Action::UnsupportedChange => {
+            EventStatus::Ignored
+        }
+    }
+}
+
+/// The outcome of an action that needs no database write beyond the event itself (or, for
+/// a duplicate, whose write happened before).
+fn settled_outcome(action: &Action) -> Outcome {
+    match action {
+        Action::Mirror(_) => Outcome::Mirrored(MirrorEffect::Stale),
+        Action::Allow => Outcome::Allowed,
+        Action::UnsupportedHook(name) => Outcome::UnsupportedHook(name.clone()),
+        Action::UnsupportedChange => Outcome::UnsupportedChange,
+    }
+}
+
+fn signed_at(unix_seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_seconds, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// SQLSTATE and constraint name only: PostgreSQL's messages and details can quote the row.
+fn failure_reason(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(database) => match (database.code(), database.constraint()) {
+            (Some(code), Some(constraint)) => {
+                format!("database error {code} (constraint {constraint})")
+            }
+            (Some(code), None) => format!("database error {code}"),
+            _ => "database error".into(),
+        },
+        _ => "database unavailable while applying".into(),
+    }
+}

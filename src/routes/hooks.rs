@@ -1,0 +1,179 @@
+//! The webhook endpoints: `POST /hooks/auth` (Supabase Auth Hooks) and `POST /hooks/db`
+//! (database events on `auth.users`). Verify the raw bytes, then hand over to processing.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::web::{self, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::body::read_json_body;
+use super::error::ApiError;
+use crate::domain::Source;
+use crate::metrics::{DeliveryLabels, Metrics};
+use crate::processing::{self, Outcome};
+use crate::webhook::{DeliveryHeaders, Verifier};
+
+/// What the webhook handlers share: how to verify, and how much to read.
+pub struct HookContext {
+    pub verifier: Verifier,
+    pub max_body_bytes: usize,
+}
+
+/// Supabase Auth Hooks. Every stored event is answered `200 {}` (Supabase's success), except
+/// hooks this service does not implement, which get Supabase's error object so the
+/// misconfiguration shows instead of silently "succeeding".
+pub async fn auth_hook(
+    request: HttpRequest,
+    payload: Payload,
+    context: web::Data<HookContext>,
+    pool: web::Data<PgPool>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = receive(
+        Source::AuthHook,
+        &request,
+        payload,
+        &context,
+        &pool,
+        &metrics,
+    )
+    .await?;
+    Ok(match settled(&outcome) {
+        Outcome::UnsupportedHook(name) => HttpResponse::Ok().json(json!({
+            "error": {
+                "http_code": 500,
+                "message": format!(
+                    "auth-mirror does not implement the {name} hook; \
+                     point it at after-user-created or before-user-created only"
+                ),
+            }
+        })),
+        _ => success(),
+    })
+}
+
+/// Database events on `auth.users`. Events about anything else, and bodies that verified but
+/// do not parse, are stored and answered 422.
+pub async fn db_event(
+    request: HttpRequest,
+    payload: Payload,
+    context: web::Data<HookContext>,
+    pool: web::Data<PgPool>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = receive(
+        Source::DbWebhook,
+        &request,
+        payload,
+        &context,
+        &pool,
+        &metrics,
+    )
+    .await?;
+    match settled(&outcome) {
+        Outcome::UnsupportedChange => Err(ApiError::Unprocessable {
+            code: "unsupported_event",
+            message: "only INSERT, UPDATE and DELETE on auth.users are mirrored",
+        }),
+        Outcome::Unparsed => Err(ApiError::Unprocessable {
+            code: "malformed_payload",
+            message: "the payload is not a database event; it was stored as failed",
+        }),
+        _ => Ok(success()),
+    }
+}
+
+/// Reads, verifies, stores and applies one delivery.
+async fn receive(
+    source: Source,
+    request: &HttpRequest,
+    payload: Payload,
+    context: &HookContext,
+    pool: &PgPool,
+    metrics: &Metrics,
+) -> Result<Outcome, ApiError> {
+    let rejected = |error: ApiError| {
+        tracing::warn!(
+            source = source.as_str(),
+            reason = rejection_reason(&error),
+            "delivery rejected"
+        );
+        metrics.rejected(rejection_reason(&error));
+        error
+    };
+    let body = read_json_body(request, payload, context.max_body_bytes)
+        .await
+        .map_err(rejected)?;
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    let headers = DeliveryHeaders {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+    };
+    let delivery = context
+        .verifier
+        .verify(&headers, &body, unix_now())
+        .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
+    let outcome = processing::process(pool, source, &delivery, &body)
+        .await
+        .map_err(|error| {
+            tracing::error!(source = source.as_str(), %error, "event not stored; asking the sender to retry");
+            rejected(ApiError::Unavailable)
+        })?;
+    let label = outcome_label(&outcome);
+    tracing::info!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = label, "delivery stored");
+    metrics
+        .deliveries
+        .get_or_create(&DeliveryLabels {
+            source: source.as_str(),
+            outcome: label,
+        })
+        .inc();
+    Ok(outcome)
+}
+
+/// For a duplicate, what the first delivery came to.
+fn settled(outcome: &Outcome) -> &Outcome {
+    match outcome {
+        Outcome::Duplicate(first) => first,
+        other => other,
+    }
+}
+
+/// Supabase Auth's success answer: a JSON `{}` (an empty 200 body fails the user's request).
+fn success() -> HttpResponse {
+    HttpResponse::Ok().json(json!({}))
+}
+
+fn rejection_reason(error: &ApiError) -> &'static str {
+    match error {
+        ApiError::Unauthorized(reason) => reason.reason(),
+        other => other.code(),
+    }
+}
+
+fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Mirrored(effect) => effect.as_str(),
+        Outcome::Failed => "failed",
+        Outcome::Allowed => "allowed",
+        Outcome::UnsupportedHook(_) => "unsupported_hook",
+        Outcome::UnsupportedChange => "unsupported_change",
+        Outcome::Unparsed => "unparsed",
+        Outcome::Duplicate(_) => "duplicate",
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}

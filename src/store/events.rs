@@ -1,0 +1,128 @@
+//! The event store, `auth_mirror.events`: every verified delivery, kept with its outcome.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Where an event stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Applied,
+    Failed,
+    Dead,
+    Ignored,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// How an event came to be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedVia {
+    Delivery,
+    Retry,
+    Replay,
+}
+
+impl AppliedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivery => "delivery",
+            Self::Retry => "retry",
+            Self::Replay => "replay",
+        }
+    }
+}
+
+/// A verified delivery about to be stored.
+#[derive(Debug)]
+pub struct NewEvent<'a> {
+    pub source: &'a str,
+    pub kind: &'a str,
+    pub event_key: &'a str,
+    pub user_id: Option<Uuid>,
+    pub webhook_id: &'a str,
+    pub signed_at: DateTime<Utc>,
+    pub payload: &'a [u8],
+    pub status: EventStatus,
+    pub last_error: Option<&'a str>,
+    pub applied_via: Option<AppliedVia>,
+}
+
+/// Stores the event unless one with the same key exists; `None` for a duplicate. Concurrent
+/// copies wait on the unique key, so exactly one of them gets `Some`.
+pub async fn insert_if_new(
+    connection: &mut PgConnection,
+    event: &NewEvent<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into auth_mirror.events \
+           (source, kind, event_key, user_id, webhook_id, signed_at, payload, status, \
+            last_error, applied_via) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         on conflict (event_key) do nothing \
+         returning id",
+    )
+    .bind(event.source)
+    .bind(event.kind)
+    .bind(event.event_key)
+    .bind(event.user_id)
+    .bind(event.webhook_id)
+    .bind(event.signed_at)
+    .bind(event.payload)
+    .bind(event.status.as_str())
+    .bind(event.last_error)
+    .bind(event.applied_via.map(AppliedVia::as_str))
+    .fetch_optional(connection)
+    .await
+}
+
+/// Records that the event was applied, and with what effect.
+pub async fn mark_applied(
+    connection: &mut PgConnection,
+    id: i64,
+    effect: &str,
+    via: AppliedVia,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update auth_mirror.events \
+         set status = 'applied', effect = $2, applied_via = $3, last_error = null, \
+             next_attempt_at = null, updated_at = now() \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(effect)
+    .bind(via.as_str())
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Records that applying the event failed; it is due again after `retry_in_seconds`.
+pub async fn mark_failed(
+    connection: &mut PgConnection,
+    id: i64,
+    reason: &str,
+    retry_in_seconds: f64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update auth_mirror.events \
+         set status = 'failed', last_error = $2, \
+             next_attempt_at = now() + make_interval(secs => $3), updated_at = now() \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(retry_in_seconds)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
