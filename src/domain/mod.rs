@@ -6,6 +6,9 @@ mod timestamp;
 mod user_state;
 mod wire;
 
+#[cfg(test)]
+mod tests;
+
 pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
 pub use timestamp::{parse_time, Version};
 pub use user_state::UserState;
