@@ -122,20 +122,35 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// `WEBHOOK_TOLERANCE_SECONDS` of every test app (the product's default).
+pub const TOLERANCE_SECONDS: u64 = 300;
+
+/// `MAX_BODY_BYTES` of every test app (the product's default, 1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Starts the app on a fresh Supabase-shaped, migrated database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Setup::default()).await
 }
 
 pub async fn spawn_app_with(setup: Setup) -> TestApp {
+    spawn_app_configured(setup, WebhookSecrets::generate()).await
+}
+
+/// Starts the app on a fresh database with `WEBHOOK_SECRETS` set to `secrets` (for example
+/// two `|`-separated keys, as during a rotation).
+pub async fn spawn_app_with_secrets(secrets: &str) -> TestApp {
+    spawn_app_configured(Setup::default(), secrets.to_owned()).await
+}
+
+async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
     let database = TestDatabase::create(setup).await;
-    let secrets = WebhookSecrets::generate();
     let config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         webhook: WebhookConfig {
-            secrets: WebhookSecrets::parse(&secrets).expect("generated secret parses"),
-            tolerance: Duration::from_secs(300),
-            max_body_bytes: 1024 * 1024,
+            secrets: WebhookSecrets::parse(&secrets).expect("test secrets parse"),
+            tolerance: Duration::from_secs(TOLERANCE_SECONDS),
+            max_body_bytes: MAX_BODY_BYTES,
         },
     };
     let application = Application::build(config, database.pool.clone()).expect("build app");

@@ -1,0 +1,206 @@
+//! The `auth-mirror` binary as a process: `secret new`, start-up refusals on bad configuration,
+//! and the development secret of the embedded database. Each run gets an empty environment
+//! (but `PATH`), a temporary folder as working and data folder, and a time limit.
+
+// A crate root looks for modules beside itself; this one lives in `tests/cli/`.
+#[path = "cli/service.rs"]
+mod service;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use auth_mirror::webhook::WebhookSecrets;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::json;
+
+use service::Service;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_auth-mirror");
+
+/// A server nothing listens on: any connection attempt fails at once.
+const UNREACHABLE_DATABASE: &str = "postgres://nobody@127.0.0.1:1/x";
+
+/// How long a command that should stop by itself may take.
+const QUICK: Duration = Duration::from_secs(30);
+
+/// A temporary folder the `postgres` OS user can reach (the embedded cluster runs as that user
+/// when the tests run as root, and `tempdir` creates folders with mode 0700).
+fn sandbox() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("open the temporary folder to the postgres user");
+    dir
+}
+
+/// `auth-mirror <args>` in `dir`, with only `PATH` and `AUTH_MIRROR_DATA_DIR` set.
+fn auth_mirror(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AUTH_MIRROR_DATA_DIR", dir)
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to completion within `QUICK`, or kills it and fails.
+async fn run(command: Command) -> Output {
+    let mut command = tokio::process::Command::from(command);
+    command.kill_on_drop(true);
+    tokio::time::timeout(QUICK, command.output())
+        .await
+        .expect("the command ends within 30 s")
+        .expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn secret_new_prints_one_fresh_secret_in_supabase_format() {
+    let dir = sandbox();
+
+    let first = run(auth_mirror(dir.path(), &["secret", "new"])).await;
+    let second = run(auth_mirror(dir.path(), &["secret", "new"])).await;
+
+    let mut secrets = Vec::new();
+    for output in [&first, &second] {
+        assert!(output.status.success(), "{}", stderr(output));
+        let stdout = String::from_utf8(output.stdout.clone()).expect("UTF-8");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stdout:?}");
+        let secret = lines[0];
+        let encoded = secret.strip_prefix("v1,whsec_").expect("v1,whsec_ prefix");
+        assert_eq!(STANDARD.decode(encoded).expect("base64").len(), 32);
+        assert_eq!(WebhookSecrets::parse(secret).expect("parses").len(), 1);
+        secrets.push(secret.to_owned());
+    }
+    assert_ne!(secrets[0], secrets[1]);
+}
+
+#[tokio::test]
+async fn serve_on_a_database_url_without_webhook_secrets_refuses_to_start() {
+    let dir = sandbox();
+    let mut command = auth_mirror(dir.path(), &["serve"]);
+    command.env("DATABASE_URL", UNREACHABLE_DATABASE);
+
+    let output = run(command).await;
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("WEBHOOK_SECRETS"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_setting_stops_start_up_naming_the_variable() {
+    let valid_secret = WebhookSecrets::generate();
+    let cases = [
+        ("PORT", "notaport"),
+        ("WEBHOOK_TOLERANCE_SECONDS", "-5"),
+        ("MAX_BODY_BYTES", "lots"),
+        ("DATABASE_URL", "not a url"),
+    ];
+
+    for (variable, value) in cases {
+        let dir = sandbox();
+        let mut command = auth_mirror(dir.path(), &["serve"]);
+        command
+            .env("DATABASE_URL", UNREACHABLE_DATABASE)
+            .env("WEBHOOK_SECRETS", &valid_secret)
+            .env(variable, value);
+
+        let output = run(command).await;
+
+        let message = stderr(&output);
+        assert!(!output.status.success(), "{variable}={value}: {message}");
+        assert!(message.contains(variable), "{variable}={value}: {message}");
+        assert!(
+            !message.contains("cannot apply migrations"),
+            "{variable}={value} was not refused up front: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_too_short_webhook_secret_stops_start_up_without_echoing_it() {
+    let dir = sandbox();
+    let short = "v1,whsec_c2hvcnQ=";
+    let mut command = auth_mirror(dir.path(), &["serve"]);
+    command
+        .env("DATABASE_URL", UNREACHABLE_DATABASE)
+        .env("WEBHOOK_SECRETS", short);
+
+    let output = run(command).await;
+
+    let message = stderr(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(message.contains("WEBHOOK_SECRETS"), "{message}");
+    let printed = format!("{message}{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        !printed.contains("c2hvcnQ"),
+        "the secret was printed: {printed}"
+    );
+}
+
+#[tokio::test]
+async fn the_embedded_database_gets_a_development_secret_kept_across_restarts() {
+    let dir = sandbox();
+    let hook = after_user_created();
+
+    let mut first = Service::start(dir.path());
+    let secret = first.development_secret().await;
+    first.wait_until_ready().await;
+    let delivered = first.deliver(&secret, &hook).await;
+    assert_eq!(delivered, 200, "{}", first.output());
+    first.stop().await;
+
+    let mut second = Service::start(dir.path());
+    assert_eq!(second.development_secret().await, secret);
+    second.wait_until_ready().await;
+    // The same invocation again (new webhook-id, as on Supabase's retries): the event stored
+    // by the first run is still there, so this one is a duplicate.
+    assert_eq!(second.deliver(&secret, &hook).await, 200);
+    let metrics = second.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(
+            "auth_mirror_deliveries_total{source=\"auth_hook\",outcome=\"duplicate\"} 1\n"
+        ),
+        "{metrics}"
+    );
+    second.stop().await;
+}
+
+/// An `after-user-created` Auth Hook body.
+fn after_user_created() -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "metadata": {
+            "uuid": uuid::Uuid::new_v4(),
+            "time": "2024-05-01T10:00:01Z",
+            "name": "after-user-created",
+            "ip_address": "127.0.0.1"
+        },
+        "user": {
+            "id": uuid::Uuid::new_v4(),
+            "aud": "authenticated",
+            "role": "",
+            "email": "ada@example.com",
+            "phone": "",
+            "app_metadata": { "provider": "email", "providers": ["email"] },
+            "user_metadata": {},
+            "identities": [],
+            "created_at": "2024-05-01T10:00:00Z",
+            "updated_at": "2024-05-01T10:00:00Z",
+            "is_anonymous": false
+        }
+    }))
+    .unwrap()
+}

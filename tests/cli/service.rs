@@ -1,0 +1,202 @@
+//! A running `auth-mirror serve` as a child process, its output collected line by line.
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use auth_mirror::webhook::{sign, WebhookSecrets};
+
+use super::{auth_mirror, QUICK};
+
+/// How long the service may take to start the embedded cluster (initdb on first run).
+const START_UP: Duration = Duration::from_secs(90);
+
+/// A running `auth-mirror serve` on the embedded database. Dropping it stops it with SIGTERM,
+/// so its PostgreSQL cluster is stopped too.
+pub struct Service {
+    child: Child,
+    port: u16,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    client: reqwest::Client,
+}
+
+impl Service {
+    /// Starts `auth-mirror serve` in `dir` on a free loopback port.
+    pub fn start(dir: &Path) -> Self {
+        let port = free_port();
+        let mut child = auth_mirror(dir, &["serve"])
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start auth-mirror serve");
+        Self {
+            stdout: collect_lines(child.stdout.take().unwrap()),
+            stderr: collect_lines(child.stderr.take().unwrap()),
+            child,
+            port,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Everything printed so far, for failure messages.
+    pub fn output(&self) -> String {
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout.lock().unwrap().join("\n"),
+            self.stderr.lock().unwrap().join("\n")
+        )
+    }
+
+    /// Waits for the `Development webhook secret ... v1,whsec_...` line; returns the secret.
+    pub async fn development_secret(&mut self) -> String {
+        let started = Instant::now();
+        loop {
+            let line = self.stdout.lock().unwrap().iter().find_map(|line| {
+                line.starts_with("Development webhook secret")
+                    .then(|| line.split_whitespace().last().unwrap().to_owned())
+            });
+            if let Some(secret) = line {
+                assert!(secret.starts_with("v1,whsec_"), "{}", self.output());
+                return secret;
+            }
+            self.still_starting(started);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until `GET /readyz` answers 200.
+    pub async fn wait_until_ready(&mut self) {
+        let started = Instant::now();
+        loop {
+            let url = format!("http://127.0.0.1:{}/readyz", self.port);
+            if let Ok(response) = self.client.get(url).send().await {
+                if response.status() == 200 {
+                    return;
+                }
+            }
+            self.still_starting(started);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Fails if the service exited or took longer than `START_UP`.
+    fn still_starting(&mut self, started: Instant) {
+        if let Some(status) = self.child.try_wait().expect("child status") {
+            panic!("auth-mirror exited ({status}):\n{}", self.output());
+        }
+        assert!(
+            started.elapsed() < START_UP,
+            "not started within {START_UP:?}:\n{}",
+            self.output()
+        );
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("http://127.0.0.1:{}{path}", self.port))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs `body` to `/hooks/auth` signed now with `secret`; returns the status.
+    pub async fn deliver(&self, secret: &str, body: &[u8]) -> u16 {
+        let key = WebhookSecrets::parse(secret).expect("secret").keys()[0].clone();
+        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        self.client
+            .post(format!("http://127.0.0.1:{}/hooks/auth", self.port))
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", sign(&key, &id, timestamp, body))
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub async fn stop(mut self) {
+        let status = self.terminate().await;
+        assert!(status.success(), "{status}:\n{}", self.output());
+    }
+
+    /// SIGTERM (nix's `signal` feature is not enabled, hence `kill(1)`), then the exit status.
+    async fn terminate(&mut self) -> ExitStatus {
+        if let Some(status) = self.child.try_wait().expect("child status") {
+            return status;
+        }
+        sigterm(&self.child);
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("child status") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < QUICK,
+                "no exit within {QUICK:?} of SIGTERM:\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // After a failed assertion: stop gracefully so the cluster stops, then insist.
+        if let Ok(None) = self.child.try_wait() {
+            sigterm(&self.child);
+            let started = Instant::now();
+            while started.elapsed() < QUICK {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn sigterm(child: &Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+}
+
+/// Collects the lines of `stream` on a thread of its own.
+fn collect_lines(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    use std::io::BufRead as _;
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream).lines() {
+            match line {
+                Ok(line) => sink.lock().unwrap().push(line),
+                Err(_) => break,
+            }
+        }
+    });
+    lines
+}
+
+/// A loopback port free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
