@@ -27,12 +27,14 @@ impl Application {
     pub fn build(config: AppConfig, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
-        let pool = web::Data::new(pool);
+        let metrics = web::Data::new(Metrics::default());
         let hooks = web::Data::new(HookContext {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
+            pool: pool.clone(),
+            metrics: metrics.clone(),
         });
-        let metrics = web::Data::new(Metrics::default());
+        let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())

@@ -15,10 +15,12 @@ use crate::metrics::{DeliveryLabels, Metrics};
 use crate::processing::{self, Outcome};
 use crate::webhook::{DeliveryHeaders, Verifier};
 
-/// What the webhook handlers share: how to verify, and how much to read.
+/// What the webhook handlers share: how to verify, how much to read, where to store.
 pub struct HookContext {
     pub verifier: Verifier,
     pub max_body_bytes: usize,
+    pub pool: PgPool,
+    pub metrics: web::Data<Metrics>,
 }
 
 /// Supabase Auth Hooks. Every stored event is answered `200 {}` (Supabase's success), except
@@ -28,18 +30,8 @@ pub async fn auth_hook(
     request: HttpRequest,
     payload: Payload,
     context: web::Data<HookContext>,
-    pool: web::Data<PgPool>,
-    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = receive(
-        Source::AuthHook,
-        &request,
-        payload,
-        &context,
-        &pool,
-        &metrics,
-    )
-    .await?;
+    let outcome = receive(Source::AuthHook, &request, payload, &context).await?;
     Ok(match settled(&outcome) {
         Outcome::UnsupportedHook(name) => HttpResponse::Ok().json(json!({
             "error": {
@@ -60,18 +52,8 @@ pub async fn db_event(
     request: HttpRequest,
     payload: Payload,
     context: web::Data<HookContext>,
-    pool: web::Data<PgPool>,
-    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = receive(
-        Source::DbWebhook,
-        &request,
-        payload,
-        &context,
-        &pool,
-        &metrics,
-    )
-    .await?;
+    let outcome = receive(Source::DbWebhook, &request, payload, &context).await?;
     match settled(&outcome) {
         Outcome::UnsupportedChange => Err(ApiError::Unprocessable {
             code: "unsupported_event",
@@ -91,9 +73,8 @@ async fn receive(
     request: &HttpRequest,
     payload: Payload,
     context: &HookContext,
-    pool: &PgPool,
-    metrics: &Metrics,
 ) -> Result<Outcome, ApiError> {
+    let metrics = &context.metrics;
     let rejected = |error: ApiError| {
         tracing::warn!(
             source = source.as_str(),
@@ -121,7 +102,7 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let outcome = processing::process(pool, source, &delivery, &body)
+    let outcome = processing::process(&context.pool, source, &delivery, &body)
         .await
         .map_err(|error| {
             tracing::error!(source = source.as_str(), %error, "event not stored; asking the sender to retry");
