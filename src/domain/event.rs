@@ -83,8 +83,10 @@ const BEFORE_USER_CREATED: &str = "before-user-created";
 impl ParsedEvent {
     /// Parses the raw body of a verified delivery.
     pub fn parse(source: Source, body: &[u8]) -> Result<Self, ParseFailure> {
+        // The source is part of the key: the same bad bytes sent to both endpoints are two
+        // events.
         let fail = |reason: String| ParseFailure {
-            key: EventKey::of_content("body", body),
+            key: EventKey::of_content(&format!("{}:body", source.as_str()), body),
             reason,
         };
         let value: Value = serde_json::from_slice(body).map_err(|error| fail(describe(&error)))?;

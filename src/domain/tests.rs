@@ -147,7 +147,7 @@ fn parse_failures_do_not_quote_the_body() {
         "{}",
         failure.reason
     );
-    assert!(failure.key.as_str().starts_with("body:"));
+    assert!(failure.key.as_str().starts_with("auth_hook:body:"));
 }
 
 #[test]

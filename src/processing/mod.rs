@@ -77,7 +77,8 @@ pub async fn process(
     let mut transaction = pool.begin().await?;
     let stored_id = events::insert_if_new(&mut transaction, &new_event).await?;
     let outcome = match (&parsed, stored_id) {
-        (Err(_), _) => Outcome::Unparsed,
+        (Err(_), Some(_)) => Outcome::Unparsed,
+        (Err(_), None) => Outcome::Duplicate(Box::new(Outcome::Unparsed)),
         (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),
         (Ok(event), Some(id)) => match &event.action {
             Action::Mirror(state) => {

@@ -1,0 +1,221 @@
+//! Deliveries that verify but cannot be applied, and a database that cannot take them: the
+//! event is kept as `failed` (or the sender is asked to retry), never silently dropped.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::payloads::{db_event, hook, hook_user};
+
+/// What the event store holds about the only stored event.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredEvent {
+    kind: String,
+    status: String,
+    last_error: Option<String>,
+    payload: Option<Vec<u8>>,
+}
+
+async fn only_event(app: &TestApp) -> StoredEvent {
+    let mut events: Vec<StoredEvent> = sqlx::query_as(
+        "select kind, status, last_error, payload from auth_mirror.events order by id",
+    )
+    .fetch_all(&app.database.pool)
+    .await
+    .expect("read auth_mirror.events");
+    assert_eq!(events.len(), 1, "{events:?}");
+    events.remove(0)
+}
+
+async fn users(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from public.users")
+        .fetch_one(&app.database.pool)
+        .await
+        .expect("count public.users")
+}
+
+const SECRET_EMAIL: &str = "ada.private@example.com";
+
+/// Bodies that verify but are not Auth Hook requests. Each quotes a personal email.
+fn unparseable_hooks() -> Vec<(&'static str, Vec<u8>)> {
+    let truncated = format!(
+        r#"{{"user":{{"email":"{SECRET_EMAIL}","id":"{}"}},"metadata":"#,
+        Uuid::new_v4()
+    );
+    let without_metadata = json!({
+        "user": hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z")
+    });
+    let wrong_type = json!({ "metadata": SECRET_EMAIL, "user": null });
+    vec![
+        ("truncated", truncated.into_bytes()),
+        (
+            "without metadata",
+            serde_json::to_vec(&without_metadata).unwrap(),
+        ),
+        (
+            "metadata of the wrong type",
+            serde_json::to_vec(&wrong_type).unwrap(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn an_unparseable_hook_is_answered_with_success_and_stored_as_failed() {
+    for (case, body) in unparseable_hooks() {
+        let app = spawn_app().await;
+
+        let response = app.post_signed("/hooks/auth", &body).await;
+
+        assert_eq!(response.status(), 200, "{case}");
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({}), "{case}");
+        let event = only_event(&app).await;
+        assert_eq!(event.kind, "unparsed", "{case}");
+        assert_eq!(event.status, "failed", "{case}");
+        assert_eq!(event.payload.as_deref(), Some(&body[..]), "{case}");
+        let reason = event.last_error.expect("a reason");
+        assert!(!reason.is_empty(), "{case}");
+        assert!(!reason.contains(SECRET_EMAIL), "{case}: {reason}");
+        assert!(!reason.contains("example.com"), "{case}: {reason}");
+        assert_eq!(users(&app).await, 0, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn an_unparseable_db_event_is_answered_422_and_stored_as_failed() {
+    let id = Uuid::new_v4();
+    let truncated = format!(
+        r#"{{"type":"INSERT","schema":"auth","table":"users","record":{{"id":"{id}","email":"{SECRET_EMAIL}""#
+    );
+    let insert_without_record = db_event("INSERT", None, None);
+    let mut bad_id = serde_json::from_slice::<Value>(&db_event(
+        "INSERT",
+        Some(json!({ "id": SECRET_EMAIL, "email": SECRET_EMAIL })),
+        None,
+    ))
+    .unwrap();
+    bad_id["record"]["updated_at"] = json!("2024-05-01T10:00:00Z");
+    for (case, body) in [
+        ("truncated", truncated.into_bytes()),
+        ("insert without record", insert_without_record),
+        ("id not a uuid", serde_json::to_vec(&bad_id).unwrap()),
+    ] {
+        let app = spawn_app().await;
+
+        let response = app.post_signed("/hooks/db", &body).await;
+
+        assert_eq!(response.status(), 422, "{case}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            answer["error"]["code"], "malformed_payload",
+            "{case}: {answer}"
+        );
+        let event = only_event(&app).await;
+        assert_eq!(event.kind, "unparsed", "{case}");
+        assert_eq!(event.status, "failed", "{case}");
+        let reason = event.last_error.expect("a reason");
+        assert!(!reason.contains("example.com"), "{case}: {reason}");
+        assert_eq!(users(&app).await, 0, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn a_row_the_database_rejects_leaves_a_failed_event_and_a_success_answer() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "alter table public.users add constraint no_example check (email not like '%@example.com')",
+    )
+    .execute(&app.database.pool)
+    .await
+    .unwrap();
+    let id = Uuid::new_v4();
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(id, SECRET_EMAIL, "2024-05-01T10:00:00Z"),
+    );
+
+    let response = app.post_signed("/hooks/auth", &body).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+    let event = only_event(&app).await;
+    assert_eq!(event.kind, "after-user-created");
+    assert_eq!(event.status, "failed");
+    assert_eq!(event.payload.as_deref(), Some(&body[..]));
+    let reason = event.last_error.expect("a reason");
+    assert!(reason.contains("23514"), "{reason}");
+    assert!(reason.contains("no_example"), "{reason}");
+    assert!(!reason.contains("example.com"), "{reason}");
+    assert_eq!(app.mirror_row(id).await, None);
+}
+
+#[tokio::test]
+async fn an_invalid_updated_at_is_stored_as_failed_and_answered_with_success() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(id, SECRET_EMAIL, "yesterday at noon"),
+    );
+
+    let response = app.post_signed("/hooks/auth", &body).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+    let event = only_event(&app).await;
+    assert_eq!(event.status, "failed");
+    let reason = event.last_error.expect("a reason");
+    assert!(reason.contains("updated_at"), "{reason}");
+    assert!(!reason.contains("yesterday"), "{reason}");
+    assert_eq!(app.mirror_row(id).await, None);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_answered_503_with_retry_after() {
+    let app = spawn_app().await;
+    app.database.drop_now().await;
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
+    );
+
+    let started = std::time::Instant::now();
+    let response = app.post_signed("/hooks/auth", &body).await;
+    let elapsed = started.elapsed();
+
+    assert_eq!(response.status(), 503);
+    assert!(
+        response.headers().contains_key("retry-after"),
+        "{:?}",
+        response.headers()
+    );
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "unavailable", "{answer}");
+    assert!(!answer.to_string().contains("example.com"), "{answer}");
+    // Supabase gives all attempts together 5 seconds.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_same_unparseable_bytes_sent_to_both_endpoints_are_two_events() {
+    let app = spawn_app().await;
+    let body = br#"{"metadata":"#;
+
+    let auth = app.post_signed("/hooks/auth", body).await;
+    let db = app.post_signed("/hooks/db", body).await;
+
+    assert_eq!(auth.status(), 200);
+    assert_eq!(db.status(), 422);
+    let sources: Vec<String> =
+        sqlx::query_scalar("select source from auth_mirror.events order by id")
+            .fetch_all(&app.database.pool)
+            .await
+            .unwrap();
+    assert_eq!(sources, vec!["auth_hook", "db_webhook"]);
+}
