@@ -1,0 +1,115 @@
+//! `POST /hooks/auth` for phone-only and anonymous users, and Supabase's invite path, whose
+//! `after-user-created` carries blanked metadata.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{mirror_row, spawn_app, TestApp};
+use crate::payloads::{auth_row, db_event, hook, hook_user};
+
+const CREATED: &str = "2024-05-01T10:00:00.123456789Z";
+const CREATED_IN_DB: &str = "2024-05-01T10:00:00.123456+00:00";
+
+async fn after_user_created(app: &TestApp, user: Value) -> reqwest::Response {
+    let body = hook("after-user-created", Uuid::new_v4(), user);
+    app.post_signed("/hooks/auth", &body).await
+}
+
+#[tokio::test]
+async fn phone_only_after_user_created_is_mirrored_without_email() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut user = hook_user(id, "", CREATED);
+    user["phone"] = json!("15551234567");
+    user["app_metadata"] = json!({ "provider": "phone", "providers": ["phone"] });
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(row.email, None);
+    assert_eq!(row.phone.as_deref(), Some("15551234567"));
+    assert!(!row.is_anonymous);
+}
+
+#[tokio::test]
+async fn anonymous_after_user_created_is_mirrored_without_email_or_phone() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut user = hook_user(id, "", CREATED);
+    user["is_anonymous"] = json!(true);
+    user["user_metadata"] = json!({});
+    user["app_metadata"] = json!({});
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert!(row.is_anonymous);
+    assert_eq!(row.email, None);
+    assert_eq!(row.phone, None);
+    assert_eq!(row.user_metadata, Some(json!({})));
+}
+
+/// The `after-user-created` user of Supabase's invite path: `invited_at` set, metadata and
+/// identities blanked, though auth.users holds the real metadata.
+fn invited_user(id: Uuid) -> Value {
+    let mut user = hook_user(id, "ada@example.com", CREATED);
+    user["invited_at"] = json!(CREATED);
+    user["user_metadata"] = json!({});
+    user["identities"] = json!([]);
+    user
+}
+
+/// The INSERT of the same invited user at the same version, with its real metadata.
+fn invited_insert(id: Uuid) -> Vec<u8> {
+    let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
+    row["raw_user_meta_data"] = json!({ "full_name": "Ada Lovelace", "team": "engines" });
+    db_event("INSERT", Some(row), None)
+}
+
+#[tokio::test]
+async fn invite_hook_after_the_db_insert_does_not_wipe_the_metadata() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let insert = app.post_signed("/hooks/db", &invited_insert(id)).await;
+    assert_eq!(insert.status(), 200);
+
+    let response = after_user_created(&app, invited_user(id)).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(
+        row.user_metadata,
+        Some(json!({ "full_name": "Ada Lovelace", "team": "engines" }))
+    );
+    assert_eq!(row.email.as_deref(), Some("ada@example.com"));
+}
+
+#[tokio::test]
+async fn invite_hook_before_the_db_insert_ends_in_the_same_row() {
+    let (hook_first, insert_first) = tokio::join!(spawn_app(), spawn_app());
+    let id = Uuid::new_v4();
+
+    let early_hook = after_user_created(&hook_first, invited_user(id)).await;
+    let late_insert = hook_first
+        .post_signed("/hooks/db", &invited_insert(id))
+        .await;
+    let early_insert = insert_first
+        .post_signed("/hooks/db", &invited_insert(id))
+        .await;
+    let late_hook = after_user_created(&insert_first, invited_user(id)).await;
+
+    for response in [early_hook, late_insert, early_insert, late_hook] {
+        assert_eq!(response.status(), 200);
+    }
+    let a = hook_first.mirror_row(id).await.expect("mirrored");
+    let b = insert_first.mirror_row(id).await.expect("mirrored");
+    assert_eq!(a, b);
+    assert_eq!(
+        a["user_metadata"],
+        json!({ "full_name": "Ada Lovelace", "team": "engines" })
+    );
+}
