@@ -1,8 +1,14 @@
 //! Black-box tests: the real application on a real socket, against a real PostgreSQL.
 
+mod convergence;
 mod db_webhook;
+mod failures;
 mod health;
 mod helpers;
 mod mirror_auth_hook;
+mod mirror_auth_more;
+mod mirror_db_event;
 mod payloads;
+mod seed_migration;
+mod signature;
 mod trigger;
