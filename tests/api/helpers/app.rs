@@ -1,0 +1,146 @@
+//! The real application on a free port (`TestApp`) and the requests a test sends to it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use auth_mirror::config::{AppConfig, WebhookConfig};
+use auth_mirror::startup::Application;
+use auth_mirror::webhook::WebhookSecrets;
+
+use super::{Setup, TestDatabase};
+
+/// The running application and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub database: TestDatabase,
+    pub secrets: String,
+    pub client: reqwest::Client,
+}
+
+/// `WEBHOOK_TOLERANCE_SECONDS` of every test app (the product's default).
+pub const TOLERANCE_SECONDS: u64 = 300;
+
+/// `MAX_BODY_BYTES` of every test app (the product's default, 1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Starts the app on a fresh Supabase-shaped, migrated database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Setup::default()).await
+}
+
+pub async fn spawn_app_with(setup: Setup) -> TestApp {
+    spawn_app_configured(setup, WebhookSecrets::generate()).await
+}
+
+/// Starts the app on a fresh database with `WEBHOOK_SECRETS` set to `secrets` (for example
+/// two `|`-separated keys, as during a rotation).
+pub async fn spawn_app_with_secrets(secrets: &str) -> TestApp {
+    spawn_app_configured(Setup::default(), secrets.to_owned()).await
+}
+
+async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
+    let database = TestDatabase::create(setup).await;
+    let config = AppConfig {
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        webhook: WebhookConfig {
+            secrets: WebhookSecrets::parse(&secrets).expect("test secrets parse"),
+            tolerance: Duration::from_secs(TOLERANCE_SECONDS),
+            max_body_bytes: MAX_BODY_BYTES,
+        },
+    };
+    let application = Application::build(config, database.pool.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        database,
+        secrets,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Seconds since the epoch, as a signer would stamp a delivery now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+impl TestApp {
+    /// The app's first webhook key, to sign deliveries like Supabase does.
+    pub fn key(&self) -> auth_mirror::webhook::WebhookKey {
+        WebhookSecrets::parse(&self.secrets)
+            .expect("secret parses")
+            .keys()[0]
+            .clone()
+    }
+
+    /// Standard Webhooks headers for `body`, signed now with the app's key and a fresh id.
+    pub fn signed_headers(&self, body: &[u8]) -> Vec<(&'static str, String)> {
+        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let timestamp = unix_now();
+        let signature = auth_mirror::webhook::sign(&self.key(), &id, timestamp, body);
+        vec![
+            ("webhook-id", id),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ]
+    }
+
+    /// POSTs `body` as JSON with exactly the given extra headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        body: impl Into<Vec<u8>>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body.into());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// POSTs `body` signed like Supabase signs a delivery (a new webhook-id each time, as on
+    /// Supabase's retries).
+    pub async fn post_signed(&self, path: &str, body: &[u8]) -> reqwest::Response {
+        let headers = self.signed_headers(body);
+        self.post_with_headers(path, &headers, body.to_vec()).await
+    }
+
+    /// The mirror row of `id` as JSON (without the row's own timestamps), if any.
+    pub async fn mirror_row(&self, id: uuid::Uuid) -> Option<serde_json::Value> {
+        sqlx::query_scalar(
+            "select to_jsonb(u) - 'created_at' - 'updated_at' from public.users u where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.database.pool)
+        .await
+        .expect("query mirror")
+    }
+
+    /// Stored events as (kind, status, effect, last_error), oldest first.
+    pub async fn events(&self) -> Vec<(String, String, Option<String>, Option<String>)> {
+        sqlx::query_as(
+            "select kind, status, effect, last_error from auth_mirror.events order by id",
+        )
+        .fetch_all(&self.database.pool)
+        .await
+        .expect("query events")
+    }
+}
