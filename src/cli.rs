@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 use crate::telemetry::LogFormat;
 
@@ -50,8 +51,8 @@ pub enum SecretCommand {
 pub struct DatabaseArgs {
     /// PostgreSQL URL. Unset: a local PostgreSQL cluster under the data folder, started from
     /// the system's PostgreSQL binaries.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = secret)]
+    pub database_url: Option<SecretString>,
 
     /// Folder for local state: the embedded cluster (`postgres/`) and the development secret.
     #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = ".auth-mirror")]
@@ -77,8 +78,8 @@ pub struct ServeArgs {
     pub skip_migrations: bool,
 
     /// Webhook secrets as given to Supabase: `v1,whsec_<base64>`, several separated by `|`.
-    #[arg(long, env = "WEBHOOK_SECRETS", hide_env_values = true)]
-    pub webhook_secrets: Option<String>,
+    #[arg(long, env = "WEBHOOK_SECRETS", hide_env_values = true, value_parser = secret)]
+    pub webhook_secrets: Option<SecretString>,
 
     /// How far a delivery's `webhook-timestamp` may be from now, in seconds, either way.
     #[arg(long, env = "WEBHOOK_TOLERANCE_SECONDS", default_value_t = 300)]
@@ -87,4 +88,10 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+}
+
+/// Values that may carry credentials are held redacted from the moment they are parsed, so a
+/// `Debug` of the arguments cannot print them.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }

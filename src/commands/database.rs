@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 
@@ -24,7 +25,7 @@ impl Database {
         match &args.database_url {
             Some(url) => {
                 // The value is not echoed: it may carry a password.
-                let options = PgConnectOptions::from_str(url).map_err(|_| {
+                let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
                     anyhow::anyhow!(
                         "DATABASE_URL is not a valid PostgreSQL URL \
                          (expected postgres://user:password@host:port/database)"

@@ -7,6 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 
 use crate::cli::ServeArgs;
 use crate::webhook::WebhookSecrets;
@@ -15,7 +16,7 @@ const DEV_SECRET_FILE: &str = "dev-webhook-secret";
 
 pub fn resolve(args: &ServeArgs, embedded_database: bool) -> anyhow::Result<WebhookSecrets> {
     if let Some(raw) = &args.webhook_secrets {
-        return WebhookSecrets::parse(raw).context("WEBHOOK_SECRETS is invalid");
+        return WebhookSecrets::parse(raw.expose_secret()).context("WEBHOOK_SECRETS is invalid");
     }
     if !embedded_database {
         anyhow::bail!(

@@ -32,6 +32,8 @@ pub enum ApiError {
         code: &'static str,
         message: &'static str,
     },
+    #[error("no such route")]
+    NotFound,
     /// The event could not be made durable; the sender should retry.
     #[error("the event could not be stored")]
     Unavailable,
@@ -46,6 +48,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::UnreadableBody => "unreadable_body",
             Self::Unprocessable { code, .. } => code,
+            Self::NotFound => "not_found",
             Self::Unavailable => "unavailable",
         }
     }
@@ -59,6 +62,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UnreadableBody => StatusCode::BAD_REQUEST,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -18,5 +18,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/hooks/auth", web::post().to(hooks::auth_hook))
-        .route("/hooks/db", web::post().to(hooks::db_event));
+        .route("/hooks/db", web::post().to(hooks::db_event))
+        .default_service(web::to(not_found));
+}
+
+/// Anything else, including a wrong method on a known path: a JSON 404.
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
 }

@@ -51,3 +51,14 @@ async fn readyz_turns_unavailable_when_the_database_is_gone() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["reason"], "database_unreachable");
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_a_json_404() {
+    let app = spawn_app().await;
+
+    for response in [app.get("/nope").await, app.get("/hooks/auth").await] {
+        assert_eq!(response.status(), 404);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+}
