@@ -20,7 +20,8 @@
 --   * '' email/phone become NULL. NULL metadata means "unknown": the stored value is kept
 --     (Supabase's invite path sends after-user-created with user_metadata blanked).
 --   * auth_created_at keeps the earliest real value seen. settings is never touched.
---     updated_at = now() only when the row is written.
+--     updated_at = now() only when the row is written, and a state identical to the stored
+--     row is not written at all ('stale').
 --
 -- One INSERT .. ON CONFLICT .. DO UPDATE .. WHERE statement: the row lock taken by
 -- ON CONFLICT makes concurrent callers serialise per user, with no read-then-write race.
@@ -104,6 +105,16 @@ begin
                 u.deleted_at is null
                 and (u.auth_updated_at is null or excluded.auth_updated_at >= u.auth_updated_at)
         end
+        -- An identical state is not written again (the trigger and the HTTP path both see
+        -- every signup): no dead row, and the row's updated_at keeps meaning "changed".
+        and (u.email, u.phone, u.is_anonymous, u.user_metadata, u.app_metadata,
+             u.email_confirmed_at, u.auth_created_at, u.auth_updated_at, u.deleted_at)
+            is distinct from
+            (excluded.email, excluded.phone, excluded.is_anonymous,
+             case when not v_deletion then coalesce(excluded.user_metadata, u.user_metadata) end,
+             case when not v_deletion then coalesce(excluded.app_metadata, u.app_metadata) end,
+             excluded.email_confirmed_at, least(u.auth_created_at, excluded.auth_created_at),
+             excluded.auth_updated_at, excluded.deleted_at)
     returning (xmax = 0) into v_inserted;
 
     if not found then
