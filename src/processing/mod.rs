@@ -3,9 +3,9 @@
 //! and replay). The answer is given only after the commit.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Acquire, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool};
 
-use crate::domain::{Action, ParsedEvent, Source};
+use crate::domain::{Action, ParsedEvent, Source, UserState};
 use crate::store::events::{self, AppliedVia, EventStatus, NewEvent};
 use crate::store::users::{self, MirrorEffect};
 use crate::webhook::VerifiedDelivery;
@@ -82,35 +82,38 @@ pub async fn process(
         (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),
         (Ok(event), Some(id)) => match &event.action {
             Action::Mirror(state) => {
-                // A savepoint, so a failing apply leaves the stored event intact.
-                let mut savepoint = transaction.begin().await?;
-                match users::apply_user_state(&mut savepoint, state).await {
-                    Ok(effect) => {
-                        savepoint.commit().await?;
-                        events::mark_applied(
-                            &mut transaction,
-                            id,
-                            effect.as_str(),
-                            AppliedVia::Delivery,
-                        )
-                        .await?;
-                        Outcome::Mirrored(effect)
-                    }
-                    Err(error) => {
-                        savepoint.rollback().await?;
-                        let reason = failure_reason(&error);
-                        tracing::warn!(event_id = id, reason, "applying the event failed");
-                        events::mark_failed(&mut transaction, id, &reason, FIRST_RETRY_SECONDS)
-                            .await?;
-                        Outcome::Failed
-                    }
-                }
+                apply(&mut transaction, id, state, AppliedVia::Delivery).await?
             }
             action => settled_outcome(action),
         },
     };
     transaction.commit().await?;
     Ok(outcome)
+}
+
+/// Applies a stored event's state and records the result on the event. A failing apply is
+/// rolled back to a savepoint, so the event itself stays, marked `failed`.
+async fn apply(
+    connection: &mut PgConnection,
+    event_id: i64,
+    state: &UserState,
+    via: AppliedVia,
+) -> Result<Outcome, sqlx::Error> {
+    let mut savepoint = connection.begin().await?;
+    match users::apply_user_state(&mut savepoint, state).await {
+        Ok(effect) => {
+            savepoint.commit().await?;
+            events::mark_applied(connection, event_id, effect.as_str(), via).await?;
+            Ok(Outcome::Mirrored(effect))
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            let reason = failure_reason(&error);
+            tracing::warn!(event_id, reason, "applying the event failed");
+            events::mark_failed(connection, event_id, &reason, FIRST_RETRY_SECONDS).await?;
+            Ok(Outcome::Failed)
+        }
+    }
 }
 
 /// The status an event is stored with before any apply.
