@@ -59,15 +59,5 @@ create table if not exists auth_mirror.settings (
 
 -- The schema's usage is already revoked from public/anon/authenticated (0001); revoke
 -- the tables too so a later grant on the schema does not expose them.
-revoke all on auth_mirror.events, auth_mirror.trigger_errors, auth_mirror.settings from public;
-do $$
-declare
-    v_role text;
-begin
-    foreach v_role in array array['anon', 'authenticated'] loop
-        if exists (select 1 from pg_catalog.pg_roles where rolname = v_role) then
-            execute format('revoke all on auth_mirror.events, auth_mirror.trigger_errors, auth_mirror.settings from %I', v_role);
-        end if;
-    end loop;
-end
-$$;
+select auth_mirror.revoke_from_api_roles('all',
+    'auth_mirror.events, auth_mirror.trigger_errors, auth_mirror.settings');

@@ -129,15 +129,5 @@ comment on function auth_mirror.apply_user_state(uuid, text, text, boolean, json
 
 -- Only the owner (the migration runner, which the service also connects as) and the
 -- SECURITY DEFINER trigger may call it: it writes public.users bypassing RLS.
-revoke execute on function auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, timestamptz, timestamptz, timestamptz, boolean) from public;
-do $$
-declare
-    v_role text;
-begin
-    foreach v_role in array array['anon', 'authenticated'] loop
-        if exists (select 1 from pg_catalog.pg_roles where rolname = v_role) then
-            execute format('revoke execute on function auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, timestamptz, timestamptz, timestamptz, boolean) from %I', v_role);
-        end if;
-    end loop;
-end
-$$;
+select auth_mirror.revoke_from_api_roles('execute',
+    'function auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, timestamptz, timestamptz, timestamptz, boolean)');

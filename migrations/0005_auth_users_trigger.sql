@@ -136,21 +136,9 @@ $function$;
 comment on function auth_mirror.install_auth_users_trigger() is
     'Installs (or re-installs) the mirror triggers on auth.users where it exists; returns false when skipped.';
 
-revoke execute on function auth_mirror.mirror_auth_user() from public;
-revoke execute on function auth_mirror.install_auth_users_trigger() from public;
-revoke execute on function auth_mirror.attach_auth_users_triggers(text, regprocedure) from public;
-do $$
-declare
-    v_role text;
-begin
-    foreach v_role in array array['anon', 'authenticated'] loop
-        if exists (select 1 from pg_catalog.pg_roles where rolname = v_role) then
-            execute format('revoke execute on function auth_mirror.mirror_auth_user() from %I', v_role);
-            execute format('revoke execute on function auth_mirror.install_auth_users_trigger() from %I', v_role);
-            execute format('revoke execute on function auth_mirror.attach_auth_users_triggers(text, regprocedure) from %I', v_role);
-        end if;
-    end loop;
-end
-$$;
+select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.mirror_auth_user()');
+select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.install_auth_users_trigger()');
+select auth_mirror.revoke_from_api_roles('execute',
+    'function auth_mirror.attach_auth_users_triggers(text, regprocedure)');
 
 select auth_mirror.install_auth_users_trigger();

@@ -197,20 +197,8 @@ begin
 end
 $function$;
 
-revoke execute on function auth_mirror.db_webhook_record(auth.users) from public;
-revoke execute on function auth_mirror.send_db_webhook() from public;
-do $revoke$
-declare
-    v_role text;
-begin
-    foreach v_role in array array['anon', 'authenticated'] loop
-        if exists (select 1 from pg_roles where rolname = v_role) then
-            execute format('revoke execute on function auth_mirror.db_webhook_record(auth.users) from %I', v_role);
-            execute format('revoke execute on function auth_mirror.send_db_webhook() from %I', v_role);
-        end if;
-    end loop;
-end
-$revoke$;
+select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.db_webhook_record(auth.users)');
+select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.send_db_webhook()');
 
 -- The same triggers, on the same changes, as the mirror trigger (migrations/0005):
 -- sign-ins and the role update after every signup send nothing.
