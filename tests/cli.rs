@@ -179,6 +179,49 @@ async fn the_embedded_database_gets_a_development_secret_kept_across_restarts() 
     second.stop().await;
 }
 
+#[tokio::test]
+async fn log_lines_carry_no_secret_signature_email_or_body() {
+    let dir = sandbox();
+    let hook = after_user_created();
+    let unparseable = br#"{"user":{"email":"ada@example.com""#;
+    let wrong_secret = auth_mirror::webhook::WebhookSecrets::generate();
+    let mut service = Service::start_with_env(dir.path(), &[("RUST_LOG", "debug")]);
+    let secret = service.development_secret().await;
+    service.wait_until_ready().await;
+
+    let (accepted, good_signature) = service.deliver_signed(&secret, &hook).await;
+    let (rejected, bad_signature) = service.deliver_signed(&wrong_secret, &hook).await;
+    let (stored, unparsed_signature) = service.deliver_signed(&secret, unparseable).await;
+    service.stop_in_place().await;
+
+    assert_eq!((accepted, rejected, stored), (200, 401, 200));
+    let key_text = |secret: &str| secret.trim_start_matches("v1,whsec_").to_owned();
+    let forbidden = [
+        "ada@example.com".to_owned(),
+        "Ada Lovelace".to_owned(),
+        key_text(&wrong_secret),
+        mac(&good_signature),
+        mac(&bad_signature),
+        mac(&unparsed_signature),
+    ];
+    let lines = service.printed_lines();
+    assert!(lines.iter().any(|line| line.contains("delivery rejected")));
+    for line in lines
+        .iter()
+        .filter(|line| !line.starts_with("Development webhook secret"))
+    {
+        assert!(!line.contains(&key_text(&secret)), "secret in: {line}");
+        for text in &forbidden {
+            assert!(!line.contains(text.as_str()), "{text:?} in: {line}");
+        }
+    }
+}
+
+/// The base64 MAC of a `v1,<mac>` signature.
+fn mac(signature: &str) -> String {
+    signature.trim_start_matches("v1,").to_owned()
+}
+
 /// An `after-user-created` Auth Hook body.
 fn after_user_created() -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -195,7 +238,7 @@ fn after_user_created() -> Vec<u8> {
             "email": "ada@example.com",
             "phone": "",
             "app_metadata": { "provider": "email", "providers": ["email"] },
-            "user_metadata": {},
+            "user_metadata": { "full_name": "Ada Lovelace" },
             "identities": [],
             "created_at": "2024-05-01T10:00:00Z",
             "updated_at": "2024-05-01T10:00:00Z",

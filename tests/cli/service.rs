@@ -26,8 +26,15 @@ pub struct Service {
 impl Service {
     /// Starts `auth-mirror serve` in `dir` on a free loopback port.
     pub fn start(dir: &Path) -> Self {
+        Self::start_with_env(dir, &[])
+    }
+
+    /// Starts it with extra environment variables.
+    pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let mut child = auth_mirror(dir, &["serve"])
+        let mut command = auth_mirror(dir, &["serve"]);
+        command.envs(env.iter().copied());
+        let mut child = command
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())
             .stdout(Stdio::piped())
@@ -104,30 +111,50 @@ impl Service {
             .expect("request")
     }
 
+    /// Everything the service wrote to standard error (its log), and standard output.
+    pub fn printed_lines(&self) -> Vec<String> {
+        let mut lines = self.stderr.lock().unwrap().clone();
+        lines.extend(self.stdout.lock().unwrap().iter().cloned());
+        lines
+    }
+
     /// POSTs `body` to `/hooks/auth` signed now with `secret`; returns the status.
     pub async fn deliver(&self, secret: &str, body: &[u8]) -> u16 {
+        self.deliver_signed(secret, body).await.0
+    }
+
+    /// Like `deliver`, also returning the signature header it sent.
+    pub async fn deliver_signed(&self, secret: &str, body: &[u8]) -> (u16, String) {
         let key = WebhookSecrets::parse(secret).expect("secret").keys()[0].clone();
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        self.client
+        let signature = sign(&key, &id, timestamp, body);
+        let status = self
+            .client
             .post(format!("http://127.0.0.1:{}/hooks/auth", self.port))
             .header("content-type", "application/json")
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", sign(&key, &id, timestamp, body))
+            .header("webhook-signature", &signature)
             .body(body.to_vec())
             .send()
             .await
             .expect("request")
             .status()
-            .as_u16()
+            .as_u16();
+        (status, signature)
     }
 
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) {
+        self.stop_in_place().await;
+    }
+
+    /// Like `stop`, keeping the value to read what was printed.
+    pub async fn stop_in_place(&mut self) {
         let status = self.terminate().await;
         assert!(status.success(), "{status}:\n{}", self.output());
     }
