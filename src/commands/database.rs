@@ -50,7 +50,14 @@ impl Database {
         let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&folder))
             .await?
             .context("cannot start the embedded PostgreSQL (or set DATABASE_URL)")?;
-        tracing::info!(port = cluster.port(), "embedded PostgreSQL is running");
+        // Loopback only and trust authentication: the URL carries no credential.
+        tracing::info!(
+            url = format!(
+                "postgres://postgres@127.0.0.1:{}/{EMBEDDED_DATABASE}",
+                cluster.port()
+            ),
+            "embedded PostgreSQL is running"
+        );
         store::bootstrap::ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE)
             .await
             .context("cannot create the embedded database")?;
