@@ -34,8 +34,14 @@ pub enum Outcome {
 
 /// The database could not take the event: it is NOT stored.
 #[derive(Debug, thiserror::Error)]
-#[error("the event could not be stored: {0}")]
-pub struct NotStored(#[from] sqlx::Error);
+#[error("the event could not be stored: {source}")]
+pub struct NotStored {
+    #[source]
+    source: sqlx::Error,
+    /// The event only asked to let a signup proceed (`before-user-created`); answering
+    /// anything but success would block the signup for want of a record.
+    pub only_allows: bool,
+}
 
 /// Stores and applies one verified delivery.
 pub async fn process(
@@ -74,9 +80,24 @@ pub async fn process(
         applied_via: None,
     };
 
+    let only_allows = matches!(&parsed, Ok(event) if event.action == Action::Allow);
+    store_and_apply(pool, &parsed, &new_event)
+        .await
+        .map_err(|source| NotStored {
+            source,
+            only_allows,
+        })
+}
+
+/// The one transaction: store the event unless it is a duplicate, apply it, commit.
+async fn store_and_apply(
+    pool: &PgPool,
+    parsed: &Result<ParsedEvent, crate::domain::ParseFailure>,
+    new_event: &NewEvent<'_>,
+) -> Result<Outcome, sqlx::Error> {
     let mut transaction = pool.begin().await?;
-    let stored_id = events::insert_if_new(&mut transaction, &new_event).await?;
-    let outcome = match (&parsed, stored_id) {
+    let stored_id = events::insert_if_new(&mut transaction, new_event).await?;
+    let outcome = match (parsed, stored_id) {
         (Err(_), Some(_)) => Outcome::Unparsed,
         (Err(_), None) => Outcome::Duplicate(Box::new(Outcome::Unparsed)),
         (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),

@@ -102,12 +102,18 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let outcome = processing::process(&context.pool, source, &delivery, &body)
-        .await
-        .map_err(|error| {
+    let outcome = match processing::process(&context.pool, source, &delivery, &body).await {
+        Ok(outcome) => outcome,
+        // Never block a signup for want of a record (design §2).
+        Err(error) if error.only_allows => {
+            tracing::error!(source = source.as_str(), %error, "before-user-created not recorded; signup allowed");
+            Outcome::Allowed
+        }
+        Err(error) => {
             tracing::error!(source = source.as_str(), %error, "event not stored; asking the sender to retry");
-            rejected(ApiError::Unavailable)
-        })?;
+            return Err(rejected(ApiError::Unavailable));
+        }
+    };
     let label = outcome_label(&outcome);
     tracing::info!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = label, "delivery stored");
     metrics
