@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::user_state::UserState;
-use super::wire::{AuthUsersRow, DbPayload, HookPayload, HookUser};
+use super::wire::{DbPayload, HookPayload, WireUser};
 
 /// Which endpoint a delivery came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,8 +113,8 @@ fn parse_hook(value: Value) -> Result<ParsedEvent, String> {
     let name = payload.metadata.name;
     let action = match name.as_str() {
         AFTER_USER_CREATED => {
-            let user: HookUser = from_value(payload.user.unwrap_or(Value::Null))?;
-            Action::Mirror(UserState::try_from(user).map_err(|error| error.to_string())?)
+            let user: WireUser = from_value(payload.user.unwrap_or(Value::Null))?;
+            Action::Mirror(UserState::from_wire(user, false).map_err(|error| error.to_string())?)
         }
         BEFORE_USER_CREATED => Action::Allow,
         _ => Action::UnsupportedHook(name.clone()),
@@ -140,10 +140,10 @@ fn parse_db_event(value: Value) -> Result<ParsedEvent, String> {
     };
     let (user_id, action) = match row {
         Some((row, field, removed)) => {
-            let row: AuthUsersRow = row
+            let row: WireUser = row
                 .ok_or_else(|| format!("missing field `{field}`"))
                 .and_then(from_value)?;
-            let state = UserState::from_row(row, removed).map_err(|error| error.to_string())?;
+            let state = UserState::from_wire(row, removed).map_err(|error| error.to_string())?;
             (Some(state.id), Action::Mirror(state))
         }
         None => (None, Action::UnsupportedChange),

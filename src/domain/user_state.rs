@@ -5,7 +5,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::timestamp::{parse_time, Version};
-use super::wire::{AuthUsersRow, HookUser};
+use super::wire::WireUser;
 
 /// One observed state of an auth user. `version` is `None` when the source had no real
 /// `updated_at` (such a state never writes). `None` metadata means "not known from this
@@ -31,48 +31,26 @@ pub struct UserState {
 #[error("field `{0}` is not a valid timestamp")]
 pub struct InvalidField(pub &'static str);
 
-impl TryFrom<HookUser> for UserState {
-    type Error = InvalidField;
-
-    fn try_from(user: HookUser) -> Result<Self, Self::Error> {
+impl UserState {
+    /// The state a delivery describes; `removed` for the old row of a hard DELETE.
+    pub(crate) fn from_wire(user: WireUser, removed: bool) -> Result<Self, InvalidField> {
         // Supabase's invite path sends `after-user-created` with the metadata blanked; the
         // real metadata is in auth.users. An empty object from an invited user says nothing.
         let invited = user.invited_at.is_some();
         let user_metadata = user
             .user_metadata
-            .filter(|metadata| !(invited && is_blank(metadata)));
+            .filter(|metadata| !(invited && is_blank(metadata)) && !metadata.is_null());
         Ok(Self {
             id: user.id,
             email: non_empty(user.email),
             phone: non_empty(user.phone),
-            is_anonymous: user.is_anonymous,
+            is_anonymous: user.is_anonymous.unwrap_or(false),
             user_metadata,
             app_metadata: user.app_metadata.filter(|metadata| !metadata.is_null()),
             email_confirmed_at: time("email_confirmed_at", user.email_confirmed_at)?,
             created_at: time("created_at", user.created_at)?,
             version: time("updated_at", user.updated_at)?.and_then(Version::new),
             deleted_at: time("deleted_at", user.deleted_at)?,
-            removed: false,
-        })
-    }
-}
-
-impl UserState {
-    /// The state an `auth.users` row describes; `removed` for the old row of a DELETE.
-    pub(crate) fn from_row(row: AuthUsersRow, removed: bool) -> Result<Self, InvalidField> {
-        Ok(Self {
-            id: row.id,
-            email: non_empty(row.email),
-            phone: non_empty(row.phone),
-            is_anonymous: row.is_anonymous.unwrap_or(false),
-            user_metadata: row
-                .raw_user_meta_data
-                .filter(|metadata| !metadata.is_null()),
-            app_metadata: row.raw_app_meta_data.filter(|metadata| !metadata.is_null()),
-            email_confirmed_at: time("email_confirmed_at", row.email_confirmed_at)?,
-            created_at: time("created_at", row.created_at)?,
-            version: time("updated_at", row.updated_at)?.and_then(Version::new),
-            deleted_at: time("deleted_at", row.deleted_at)?,
             removed,
         })
     }

@@ -21,10 +21,11 @@ pub(crate) struct HookMetadata {
     pub name: String,
 }
 
-/// The `user` object of an Auth Hook, as Supabase Auth serialises its user model:
-/// `*_at` fields are absent when null, `email` and `phone` are `""` when unset.
+/// A user as Supabase writes it: the `user` object of an Auth Hook (Supabase Auth's user
+/// model: `*_at` fields absent when null, `""` for no email or phone), or a row of
+/// `auth.users` as `to_jsonb` writes it, whose metadata columns are named `raw_*`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct HookUser {
+pub(crate) struct WireUser {
     pub id: Uuid,
     #[serde(default)]
     pub email: Option<String>,
@@ -40,12 +41,12 @@ pub(crate) struct HookUser {
     pub created_at: Option<String>,
     #[serde(default)]
     pub updated_at: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "raw_user_meta_data")]
     pub user_metadata: Option<Value>,
-    #[serde(default)]
+    #[serde(default, alias = "raw_app_meta_data")]
     pub app_metadata: Option<Value>,
     #[serde(default)]
-    pub is_anonymous: bool,
+    pub is_anonymous: Option<bool>,
 }
 
 /// The body of a database event (`POST /hooks/db`), in the shape of Supabase's Database
@@ -60,28 +61,4 @@ pub(crate) struct DbPayload {
     pub record: Option<Value>,
     #[serde(default)]
     pub old_record: Option<Value>,
-}
-
-/// A row of `auth.users`, as `to_jsonb` writes it (only the columns the mirror reads).
-#[derive(Debug, Deserialize)]
-pub(crate) struct AuthUsersRow {
-    pub id: Uuid,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub email_confirmed_at: Option<String>,
-    #[serde(default)]
-    pub deleted_at: Option<String>,
-    #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
-    pub raw_user_meta_data: Option<Value>,
-    #[serde(default)]
-    pub raw_app_meta_data: Option<Value>,
-    #[serde(default)]
-    pub is_anonymous: Option<bool>,
 }
