@@ -36,17 +36,18 @@ impl UserState {
     pub(crate) fn from_wire(user: WireUser, removed: bool) -> Result<Self, InvalidField> {
         // Supabase's invite path sends `after-user-created` with the metadata blanked; the
         // real metadata is in auth.users. An empty object from an invited user says nothing.
+        // (JSON null is already `None`: unknown, the stored value is kept.)
         let invited = user.invited_at.is_some();
         let user_metadata = user
             .user_metadata
-            .filter(|metadata| !(invited && is_blank(metadata)) && !metadata.is_null());
+            .filter(|metadata| !(invited && is_blank(metadata)));
         Ok(Self {
             id: user.id,
             email: non_empty(user.email),
             phone: non_empty(user.phone),
             is_anonymous: user.is_anonymous.unwrap_or(false),
             user_metadata,
-            app_metadata: user.app_metadata.filter(|metadata| !metadata.is_null()),
+            app_metadata: user.app_metadata,
             email_confirmed_at: time("email_confirmed_at", user.email_confirmed_at)?,
             created_at: time("created_at", user.created_at)?,
             version: time("updated_at", user.updated_at)?.and_then(Version::new),
