@@ -89,20 +89,20 @@ impl ParsedEvent {
             key: EventKey::of_content(&format!("{}:body", source.as_str()), body),
             reason,
         };
-        let value: Value = serde_json::from_slice(body).map_err(|error| fail(describe(&error)))?;
         match source {
-            Source::AuthHook => parse_hook(value),
-            Source::DbWebhook => parse_db_event(value),
+            Source::AuthHook => parse_hook(body),
+            Source::DbWebhook => parse_db_event(body),
         }
         .map_err(fail)
     }
 }
 
-fn parse_hook(value: Value) -> Result<ParsedEvent, String> {
-    let payload: HookPayload = from_value(value.clone())?;
+fn parse_hook(body: &[u8]) -> Result<ParsedEvent, String> {
+    let payload: HookPayload = serde_json::from_slice(body).map_err(|error| describe(&error))?;
+    // Supabase retries with the same bytes, so without a `metadata.uuid` they are the key.
     let key = match payload.metadata.uuid {
         Some(invocation) => EventKey::of_hook_invocation(invocation),
-        None => EventKey::of_content("hook", value.to_string().as_bytes()),
+        None => EventKey::of_content("hook", body),
     };
     let user_id = payload
         .user
@@ -127,7 +127,8 @@ fn parse_hook(value: Value) -> Result<ParsedEvent, String> {
     })
 }
 
-fn parse_db_event(value: Value) -> Result<ParsedEvent, String> {
+fn parse_db_event(body: &[u8]) -> Result<ParsedEvent, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| describe(&error))?;
     // serde_json's maps are ordered by key, so this text is canonical: the same event
     // re-serialised in another key order gets the same key.
     let key = EventKey::of_content("db", value.to_string().as_bytes());
