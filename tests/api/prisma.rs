@@ -1,0 +1,132 @@
+//! Prisma, by Prisma's own code (the node project in `tests/prisma`): its schema engine finds no
+//! drift between `prisma/schema.prisma` and freshly migrated databases, and Prisma Client reads
+//! and writes the mirror that the running app fills from signed deliveries.
+//!
+//! Needs `node` (20 or later) and `npm` on `PATH`; `npm ci` runs once per test process when
+//! `tests/prisma/node_modules` is missing or older than the lockfile.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::helpers::{spawn_app, Setup, TestDatabase};
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prisma")
+}
+
+fn run(program: &str, args: &[&str]) -> Result<Output, String> {
+    Command::new(program)
+        .args(args)
+        .current_dir(project())
+        .output()
+        .map_err(|error| {
+            format!(
+                "cannot run `{program}` ({error}): the Prisma tests need Node.js 20+ and npm on \
+                 PATH (https://nodejs.org); `cargo test` runs them with the rest"
+            )
+        })
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `npm ci` in tests/prisma unless node_modules is at least as new as the lockfile.
+fn install() -> Result<(), String> {
+    let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let lock = modified(project().join("package-lock.json")).ok_or("tests/prisma has no lockfile")?;
+    let installed = modified(project().join("node_modules/.package-lock.json"));
+    run("node", &["--version"])?;
+    if installed.is_some_and(|installed| installed >= lock) {
+        return Ok(());
+    }
+    let output = run("npm", &["ci", "--ignore-scripts", "--no-audit", "--no-fund"])?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("npm ci in tests/prisma failed: {}", describe(&output)))
+    }
+}
+
+/// Installs the node project once per process; every test that needs it waits for that one run.
+fn installed() {
+    static INSTALL: OnceLock<Result<(), String>> = OnceLock::new();
+    if let Err(error) = INSTALL.get_or_init(install) {
+        panic!("{error}");
+    }
+}
+
+/// A libpq URL for `database` that node's `pg` can use.
+fn url(database: &TestDatabase) -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(server) => {
+            let mut url = reqwest::Url::parse(&server).expect("DATABASE_URL is a URL");
+            url.set_path(&database.name);
+            url.to_string()
+        }
+        // The throwaway cluster: loopback, `postgres`, trust authentication.
+        Err(_) => {
+            let options = database.pool.connect_options();
+            format!(
+                "postgres://{}@{}:{}/{}",
+                options.get_username(),
+                options.get_host(),
+                options.get_port(),
+                database.name
+            )
+        }
+    }
+}
+
+/// Runs `node --test` on `files` with `env`, and fails with node's output unless all passed.
+async fn node_test(files: &[&str], env: Vec<(&'static str, String)>) {
+    tokio::task::spawn_blocking(installed).await.expect("install");
+    let mut args = vec!["--test", "--test-force-exit", "--test-reporter=spec"];
+    args.extend(files);
+    let output = tokio::process::Command::new("node")
+        .args(&args)
+        .current_dir(project())
+        .envs(env)
+        .env_remove("NODE_OPTIONS")
+        .output()
+        .await
+        .expect("run node --test");
+    assert!(
+        output.status.success(),
+        "node --test {files:?} failed: {}",
+        describe(&output)
+    );
+}
+
+#[tokio::test]
+async fn prisma_schema_engine_finds_no_drift_between_the_model_and_the_migrated_database() {
+    let database = TestDatabase::create(Setup::default()).await;
+
+    node_test(
+        &["test/drift.test.mjs", "test/support.test.mjs"],
+        vec![("DRIFT_DATABASE_URL", url(&database))],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn prisma_client_reads_the_mirror_and_keeps_settings_and_relations_through_auth_events() {
+    let app = spawn_app().await;
+    let secret = app.secrets.split('|').next().expect("a secret").to_owned();
+
+    node_test(
+        &["test/client.test.mjs"],
+        vec![
+            ("DATABASE_URL", url(&app.database)),
+            ("APP_URL", app.address.clone()),
+            ("WEBHOOK_SECRET", secret),
+        ],
+    )
+    .await;
+}
