@@ -188,3 +188,21 @@ async fn prisma_client_reads_the_mirror_and_keeps_settings_and_relations_through
     )
     .await;
 }
+
+#[tokio::test]
+async fn prisma_migrate_accepts_a_seed_recipe_table_that_auth_mirror_converted() {
+    let database = TestDatabase::create(Setup {
+        supabase_shaped: true,
+        migrated: false,
+    })
+    .await;
+
+    node_test(
+        &["test/seed-upgrade.test.mjs"],
+        vec![
+            ("SEED_DATABASE_URL", url(&database)),
+            ("AUTH_MIRROR_BIN", env!("CARGO_BIN_EXE_auth-mirror").to_owned()),
+        ],
+    )
+    .await;
+}

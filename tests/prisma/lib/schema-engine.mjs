@@ -4,11 +4,10 @@
 
 import { readFile } from 'node:fs/promises';
 
-import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 
-import { catalogPool } from './pg-char.mjs';
+import { MigrationAwarePg } from './pg-adapter.mjs';
 
 /** Schema filters as the CLI passes them when prisma.config.ts declares none. */
 export const NO_FILTERS = { externalTables: [], externalEnums: [] };
@@ -39,13 +38,13 @@ export async function schemaFile(path, content) {
 export async function schemaEngine(schema, connectionString) {
   loaded ??= loadWasm();
   await loaded;
-  const pool = catalogPool(connectionString);
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const factory = new MigrationAwarePg(connectionString);
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const datamodels = schema.files.map(({ path, content }) => [path, content]);
   const engine = await bindings.SchemaEngine.new({ datamodels }, () => {}, adapter);
   engine.close = async () => {
     engine.free();
-    await pool.end();
+    await factory.end();
   };
   return engine;
 }

@@ -79,6 +79,9 @@ describe('the example application, migrated with Prisma Migrate on top of auth-m
       // And the example schema now matches the database exactly, auth-mirror's table included.
       const drift = await diff(engine, target.schema(example), target.configDatasource(example));
       assert.equal(drift.exitCode, 0, drift.summary);
+      // What `prisma migrate dev` decides before creating a migration: no reset, no drift.
+      const dev = await engine.devDiagnostic({ migrationsList: migrations, filters: NO_FILTERS });
+      assert.deepEqual(dev.action, { tag: 'createMigration' });
     } finally {
       await engine.close();
     }

@@ -6,9 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { parse } from 'pg-connection-string';
 
 import { paths, repo, required } from '../lib/env.mjs';
-import { catalogPool } from '../lib/pg-char.mjs';
+import { catalogPool, MigrationAwarePg } from '../lib/pg-adapter.mjs';
 import { diff, schemaEngine, schemaFile, target } from '../lib/schema-engine.mjs';
 import { sign } from '../lib/webhooks.mjs';
 
@@ -25,7 +27,7 @@ test('deliveries are signed as Standard Webhooks specifies (known-answer vectors
 describe('reading the "char" catalog type through @prisma/adapter-pg', () => {
   const query = { sql: `select 'r'::"char" as kind`, args: [], argTypes: [] };
 
-  test('the adapter alone cannot (remove lib/pg-char.mjs when this fails)', async () => {
+  test('the adapter alone cannot (drop CharAsTextClient when this fails)', async () => {
     const adapter = await new PrismaPg({ connectionString: url }).connect();
     try {
       await assert.rejects(adapter.queryRaw(query), (error) => {
@@ -39,7 +41,7 @@ describe('reading the "char" catalog type through @prisma/adapter-pg', () => {
   });
 
   test('through the shim it reads as the one-character text it is', async () => {
-    const pool = catalogPool(url);
+    const pool = catalogPool({ connectionString: url });
     const adapter = await new PrismaPg(pool).connect();
     try {
       const result = await adapter.queryRaw(query);
@@ -48,6 +50,48 @@ describe('reading the "char" catalog type through @prisma/adapter-pg', () => {
     } finally {
       await adapter.dispose();
       await pool.end();
+    }
+  });
+});
+
+describe("the shadow database (prisma migrate dev's checks, --from-migrations diffs)", () => {
+  const select = (sql) => ({ sql, args: [], argTypes: [] });
+  const database = new URL(url).pathname.slice(1);
+
+  test('given a URL, the adapter alone opens the real database as its "shadow" (why MigrationAwarePg opens its own)', async () => {
+    const shadow = await new PrismaPg({ connectionString: url }).connectToShadowDb();
+    try {
+      assert.deepEqual((await shadow.queryRaw(select('select current_database()'))).rows, [[database]]);
+    } finally {
+      await shadow.dispose();
+    }
+  });
+
+  test('given fields, the adapter alone drops its shadow database while still connected to it', async () => {
+    const shadow = await new PrismaPg(parse(url)).connectToShadowDb();
+    const [[name]] = (await shadow.queryRaw(select('select current_database()'))).rows;
+    assert.match(name, /^prisma_migrate_shadow_db_/);
+
+    await assert.rejects(shadow.dispose(), (error) => error.cause?.originalCode === '55006');
+
+    await shadow.underlyingDriver().end();
+    const cleanup = new pg.Client(parse(url));
+    await cleanup.connect();
+    await cleanup.query(`drop database "${name}"`);
+    await cleanup.end();
+  });
+
+  test('MigrationAwarePg opens a fresh database and drops it when done', async () => {
+    const factory = new MigrationAwarePg(url);
+    try {
+      const shadow = await factory.connectToShadowDb();
+      const [[name]] = (await shadow.queryRaw(select('select current_database()'))).rows;
+      assert.match(name, /^prisma_migrate_shadow_db_/);
+      await shadow.dispose();
+      const left = await factory.pool.query('select count(*)::int as n from pg_database where datname = $1', [name]);
+      assert.equal(left.rows[0].n, 0);
+    } finally {
+      await factory.end();
     }
   });
 });
