@@ -93,7 +93,7 @@ fn url(database: &TestDatabase) -> String {
     match std::env::var("DATABASE_URL") {
         Ok(server) => {
             let mut url = reqwest::Url::parse(&server).expect("DATABASE_URL is a URL");
-            url.set_path(&database.name);
+            url.set_path(&format!("/{}", database.name));
             url.to_string()
         }
         // The throwaway cluster: loopback, `postgres`, trust authentication.
@@ -201,7 +201,10 @@ async fn prisma_migrate_accepts_a_seed_recipe_table_that_auth_mirror_converted()
         &["test/seed-upgrade.test.mjs"],
         vec![
             ("SEED_DATABASE_URL", url(&database)),
-            ("AUTH_MIRROR_BIN", env!("CARGO_BIN_EXE_auth-mirror").to_owned()),
+            (
+                "AUTH_MIRROR_BIN",
+                env!("CARGO_BIN_EXE_auth-mirror").to_owned(),
+            ),
         ],
     )
     .await;
