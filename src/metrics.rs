@@ -4,7 +4,8 @@
 
 mod pool;
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -123,10 +124,17 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// Counts one delivery in flight until the returned guard is dropped (even mid-request).
-    pub fn delivery_in_flight(&self) -> InFlight<'_> {
+    /// Runs `work`, the store-and-apply step of one delivery from `source`: counts it in
+    /// flight (until it ends or is dropped mid-request) and times it.
+    pub async fn apply_timed<T>(&self, source: &'static str, work: impl Future<Output = T>) -> T {
+        let started = Instant::now();
         self.deliveries_in_flight.inc();
-        InFlight(&self.deliveries_in_flight)
+        let _leaves = InFlight(&self.deliveries_in_flight);
+        let result = work.await;
+        self.apply_seconds
+            .get_or_create(&SourceLabels { source })
+            .observe(started.elapsed().as_secs_f64());
+        result
     }
 
     pub fn rejected(&self, reason: &'static str) {
@@ -137,7 +145,7 @@ impl Metrics {
 }
 
 /// A delivery in flight: leaves `deliveries_in_flight` when dropped.
-pub struct InFlight<'a>(&'a Gauge);
+struct InFlight<'a>(&'a Gauge);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -148,4 +156,35 @@ impl Drop for InFlight<'_> {
 /// 1 ms to about 16 s, doubling: Supabase's 5 s budget falls well inside.
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::{Context, Poll};
+
+    use futures_util::task::noop_waker_ref;
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_delivery_counts_in_flight_until_it_ends_or_is_dropped() {
+        let metrics = Metrics::default();
+        let mut context = Context::from_waker(noop_waker_ref());
+        let mut stuck = Box::pin(metrics.apply_timed("auth_hook", std::future::pending::<()>()));
+
+        assert_eq!(stuck.poll_unpin(&mut context), Poll::Pending);
+        assert_eq!(metrics.deliveries_in_flight.get(), 1);
+        drop(stuck);
+        assert_eq!(metrics.deliveries_in_flight.get(), 0);
+
+        let mut done = Box::pin(metrics.apply_timed("db_webhook", async { 7 }));
+        assert_eq!(done.poll_unpin(&mut context), Poll::Ready(7));
+        assert_eq!(metrics.deliveries_in_flight.get(), 0);
+        let text = metrics.render();
+        assert!(
+            text.contains("auth_mirror_apply_duration_seconds_count{source=\"db_webhook\"} 1\n"),
+            "{text}"
+        );
+    }
 }

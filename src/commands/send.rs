@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum as _};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -66,8 +66,8 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
     let body = samples::body(args.kind, user_id, now);
     let http = client::http_client(Duration::from_secs(args.timeout_seconds))?;
 
-    let kind = clap::ValueEnum::to_possible_value(&args.kind).map(|v| v.get_name().to_owned());
-    println!("POST {url} ({}, user {user_id})", kind.unwrap_or_default());
+    let kind = args.kind.to_possible_value().expect("no kind is skipped");
+    println!("POST {url} ({}, user {user_id})", kind.get_name());
     let answer = hooks::post_signed(&http, &url, key, now.timestamp(), body).await?;
     println!("{} {}", answer.status, answer.body.trim());
 

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use super::body::read_json_body;
 use super::error::ApiError;
 use crate::domain::Source;
-use crate::metrics::{DeliveryLabels, Metrics, SourceLabels};
+use crate::metrics::{DeliveryLabels, Metrics};
 use crate::processing::{self, Outcome};
 use crate::webhook::{DeliveryHeaders, Verifier};
 
@@ -102,12 +102,8 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let stored = timed(
-        metrics,
-        source,
-        processing::process(&context.pool, source, &delivery, &body),
-    )
-    .await;
+    let work = processing::process(&context.pool, source, &delivery, &body);
+    let stored = metrics.apply_timed(source.as_str(), work).await;
     let outcome = match stored {
         Ok(outcome) => outcome,
         // Never block a signup for want of a record (design §2).
@@ -130,24 +126,6 @@ async fn receive(
         })
         .inc();
     Ok(outcome)
-}
-
-/// Runs the store-and-apply step, counting it in flight and timing it.
-async fn timed<T>(
-    metrics: &Metrics,
-    source: Source,
-    work: impl std::future::Future<Output = T>,
-) -> T {
-    let started = std::time::Instant::now();
-    let _in_flight = metrics.delivery_in_flight();
-    let result = work.await;
-    metrics
-        .apply_seconds
-        .get_or_create(&SourceLabels {
-            source: source.as_str(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    result
 }
 
 /// For a duplicate, what the first delivery came to.
