@@ -86,7 +86,10 @@ impl Application {
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let signal = tokio::select! {
-            ended = &mut server => return Ok(ended??),
+            ended = &mut server => {
+                self.tasks.stop(Instant::now() + self.shutdown_timeout).await;
+                return Ok(ended??);
+            }
             signal = shutdown::signalled() => signal?,
         };
         let deadline = Instant::now() + self.shutdown_timeout;

@@ -65,6 +65,7 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("PORT", "notaport"),
         ("WEBHOOK_TOLERANCE_SECONDS", "-5"),
         ("MAX_BODY_BYTES", "lots"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "0"),
         ("DATABASE_URL", "not a url"),
     ];
 
