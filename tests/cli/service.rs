@@ -110,9 +110,14 @@ impl Service {
 
     /// Waits until `GET /readyz` answers 200.
     pub async fn wait_until_ready(&mut self) {
+        self.wait_until_ok("/readyz").await;
+    }
+
+    /// Waits until `GET <path>` answers 200.
+    pub async fn wait_until_ok(&mut self, path: &str) {
         let started = Instant::now();
         loop {
-            let url = format!("http://127.0.0.1:{}/readyz", self.port);
+            let url = format!("http://127.0.0.1:{}{path}", self.port);
             if let Ok(response) = self.client.get(url).send().await {
                 if response.status() == 200 {
                     return;

@@ -31,6 +31,35 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
     .await;
     let url = database_url(&database);
     let dir = sandbox();
+    let start_as_fly_does = || {
+        // The app as the image starts it (ENTRYPOINT + CMD) with Fly's env, except the port:
+        // the test cannot take Fly's (another test checks that one). HOST is the binary's.
+        let stages = files::dockerfile_stages();
+        let cmd = files::last(stages.last().unwrap(), "CMD")
+            .expect("CMD")
+            .words();
+        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let port = free_port();
+        let mut command = auth_mirror(dir.path(), &cmd);
+        command
+            .envs(env.clone())
+            .env("DATABASE_URL", &url)
+            .env(
+                "WEBHOOK_SECRETS",
+                auth_mirror::webhook::WebhookSecrets::generate(),
+            )
+            .env("PORT", port.to_string());
+        Service::spawn(command, port)
+    };
+
+    // Before the release command: the machine does not migrate by itself (SKIP_MIGRATIONS).
+    let mut unmigrated = start_as_fly_does();
+    unmigrated.wait_until_ok("/healthz").await;
+    let readiness = unmigrated.get("/readyz").await;
+    assert_eq!(readiness.status(), 503);
+    let body: serde_json::Value = readiness.json().await.unwrap();
+    assert_eq!(body["reason"], "migrations_pending", "{body}");
+    unmigrated.stop().await;
 
     // The release command, as Fly runs it: the app's env and secrets, in the image.
     let release = fly["deploy"]["release_command"]
@@ -47,25 +76,8 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
         stderr(&migrated)
     );
 
-    // The app as the image starts it (ENTRYPOINT + CMD) with Fly's env, except the port: the
-    // test cannot take Fly's (the next test checks that one), and HOST is left to the binary.
-    let stages = files::dockerfile_stages();
-    let cmd = files::last(stages.last().unwrap(), "CMD")
-        .expect("CMD")
-        .words();
-    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    let port = free_port();
-    let mut command = auth_mirror(dir.path(), &cmd);
-    command
-        .envs(env)
-        .env("DATABASE_URL", &url)
-        .env(
-            "WEBHOOK_SECRETS",
-            auth_mirror::webhook::WebhookSecrets::generate(),
-        )
-        .env("PORT", port.to_string());
-    let mut service = Service::spawn(command, port);
-    // Ready means migrated: SKIP_MIGRATIONS is set, so the release command did it.
+    let mut service = start_as_fly_does();
+    // Ready means migrated: the release command did it.
     service.wait_until_ready().await;
 
     for path in check_paths(&fly) {
@@ -80,7 +92,7 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
         .unwrap_or_else(|| panic!("no JSON 'listening' line:\n{}", service.output()));
     // Fly's proxy reaches the machine on its private address: not loopback only.
     assert_eq!(listening["host"], "0.0.0.0", "{listening}");
-    assert_eq!(listening["port"], port, "{listening}");
+    assert_eq!(listening["port"], service.port(), "{listening}");
     service.stop().await;
 }
 
