@@ -94,14 +94,6 @@ impl BackgroundTasks {
         self.tasks.push((name, handle));
     }
 
-    pub fn len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
-    }
-
     /// Signals every task to stop and waits for them until `deadline`; a task still running
     /// then is aborted. Returns the names of the tasks that had to be aborted.
     pub async fn stop(self, deadline: Instant) -> Vec<&'static str> {
