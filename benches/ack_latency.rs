@@ -61,6 +61,7 @@ async fn run(requests: usize, concurrency: usize) {
     let key = secrets.keys()[0].clone();
     let config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        shutdown_timeout: Duration::from_secs(5),
         webhook: WebhookConfig {
             secrets,
             tolerance: Duration::from_secs(300),

@@ -35,6 +35,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply the embedded migrations and exit (Fly's release command).
     Migrate(DatabaseArgs),
+    /// Sign and post a sample event to a running instance, to check a deployment end to end.
+    Send(crate::commands::SendArgs),
     /// Manage webhook secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -88,10 +90,15 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, background tasks
+    /// stop, then the database closes. Keep it below Fly's `kill_timeout`.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = crate::shutdown::DEFAULT_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub shutdown_timeout_seconds: u64,
 }
 
 /// Values that may carry credentials are held redacted from the moment they are parsed, so a
 /// `Debug` of the arguments cannot print them.
-fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+pub(crate) fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
 }

@@ -10,6 +10,8 @@ use crate::webhook::WebhookSecrets;
 pub struct AppConfig {
     /// Where to listen; port 0 picks a free port (tests).
     pub listen: SocketAddr,
+    /// How long a graceful stop may take (`SHUTDOWN_TIMEOUT_SECONDS`).
+    pub shutdown_timeout: Duration,
     pub webhook: WebhookConfig,
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod domain;
@@ -10,6 +11,7 @@ pub mod embedded_db;
 pub mod metrics;
 pub mod processing;
 pub mod routes;
+pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

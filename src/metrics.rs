@@ -1,9 +1,21 @@
 //! Prometheus metrics of one application instance (a registry each, so tests stay apart).
+//! Labels are fixed vocabularies (sources, outcomes, reasons, route patterns): never a user,
+//! an email, a path with an id, or anything else from a request.
+
+mod pool;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+/// A family of latency histograms (seconds).
+pub type Latencies<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Labels of a processed delivery.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -18,12 +30,32 @@ pub struct RejectionLabels {
     pub reason: &'static str,
 }
 
+/// Labels of the apply latency: which endpoint's events.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabels {
+    pub source: &'static str,
+}
+
+/// Labels of an HTTP request: the route pattern (not the path), method and status code.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
 /// The service's counters and the registry that exposes them.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     pub deliveries: Family<DeliveryLabels, Counter>,
     pub rejections: Family<RejectionLabels, Counter>,
+    /// Time of the store-and-apply transaction of one delivery.
+    pub apply_seconds: Latencies<SourceLabels>,
+    /// Time from a request's arrival to its response, as the service sees it.
+    pub request_seconds: Latencies<RequestLabels>,
+    /// Deliveries being stored right now: each holds a database connection or waits for one.
+    pub deliveries_in_flight: Gauge,
 }
 
 impl Default for Metrics {
@@ -41,10 +73,31 @@ impl Default for Metrics {
             "Requests rejected before processing, by reason",
             rejections.clone(),
         );
+        let apply_seconds = Latencies::<SourceLabels>::new_with_constructor(latency_histogram);
+        let request_seconds = Latencies::<RequestLabels>::new_with_constructor(latency_histogram);
+        let deliveries_in_flight = Gauge::default();
+        registry.register(
+            "apply_duration_seconds",
+            "Time to store and apply one delivery (one transaction), by source",
+            apply_seconds.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from request to response, by route pattern, method and status",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "deliveries_in_flight",
+            "Deliveries being stored now (each holds or waits for a database connection)",
+            deliveries_in_flight.clone(),
+        );
         Self {
             registry,
             deliveries,
             rejections,
+            apply_seconds,
+            request_seconds,
+            deliveries_in_flight,
         }
     }
 }
@@ -58,9 +111,80 @@ impl Metrics {
         text
     }
 
+    /// Adds the connection pool's gauges (size, idle, in use, maximum), read at each scrape.
+    pub fn observe_pool(&mut self, pool: sqlx::PgPool) {
+        self.registry
+            .register_collector(Box::new(pool::PoolCollector::new(pool)));
+    }
+
+    /// Records one answered HTTP request.
+    pub fn request_answered(&self, labels: RequestLabels, elapsed: Duration) {
+        self.request_seconds
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Runs `work`, the store-and-apply step of one delivery from `source`: counts it in
+    /// flight (until it ends or is dropped mid-request) and times it.
+    pub async fn apply_timed<T>(&self, source: &'static str, work: impl Future<Output = T>) -> T {
+        let started = Instant::now();
+        self.deliveries_in_flight.inc();
+        let _leaves = InFlight(&self.deliveries_in_flight);
+        let result = work.await;
+        self.apply_seconds
+            .get_or_create(&SourceLabels { source })
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
     pub fn rejected(&self, reason: &'static str) {
         self.rejections
             .get_or_create(&RejectionLabels { reason })
             .inc();
+    }
+}
+
+/// A delivery in flight: leaves `deliveries_in_flight` when dropped.
+struct InFlight<'a>(&'a Gauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// 1 ms to about 16 s, doubling: Supabase's 5 s budget falls well inside.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::{Context, Poll};
+
+    use futures_util::task::noop_waker_ref;
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_delivery_counts_in_flight_until_it_ends_or_is_dropped() {
+        let metrics = Metrics::default();
+        let mut context = Context::from_waker(noop_waker_ref());
+        let mut stuck = Box::pin(metrics.apply_timed("auth_hook", std::future::pending::<()>()));
+
+        assert_eq!(stuck.poll_unpin(&mut context), Poll::Pending);
+        assert_eq!(metrics.deliveries_in_flight.get(), 1);
+        drop(stuck);
+        assert_eq!(metrics.deliveries_in_flight.get(), 0);
+
+        let mut done = Box::pin(metrics.apply_timed("db_webhook", async { 7 }));
+        assert_eq!(done.poll_unpin(&mut context), Poll::Ready(7));
+        assert_eq!(metrics.deliveries_in_flight.get(), 0);
+        let text = metrics.render();
+        assert!(
+            text.contains("auth_mirror_apply_duration_seconds_count{source=\"db_webhook\"} 1\n"),
+            "{text}"
+        );
     }
 }

@@ -2,24 +2,30 @@
 //! by `main` and by the tests alike.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sqlx::PgPool;
+use tokio::time::Instant;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
 use crate::routes::{self, HookContext};
+use crate::shutdown::{self, BackgroundTasks, Draining};
 use crate::webhook::Verifier;
-
-/// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
-const SHUTDOWN_GRACE_SECONDS: u64 = 25;
 
 /// A bound, not yet running, HTTP server.
 pub struct Application {
     port: u16,
     server: Server,
+    draining: Draining,
+    shutdown_timeout: Duration,
+    /// Background work started by the composition root (retry worker, spool drainer ...):
+    /// stopped after the HTTP server has drained, before the database closes.
+    pub tasks: BackgroundTasks,
 }
 
 impl Application {
@@ -27,7 +33,11 @@ impl Application {
     pub fn build(config: AppConfig, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen)?;
         let port = listener.local_addr()?.port();
-        let metrics = web::Data::new(Metrics::default());
+        let mut metrics = Metrics::default();
+        metrics.observe_pool(pool.clone());
+        let metrics = web::Data::new(metrics);
+        let draining = Draining::default();
+        let draining_data = web::Data::new(draining.clone());
         let hooks = web::Data::new(HookContext {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
@@ -37,16 +47,26 @@ impl Application {
         let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::observe))
                 .wrap(TracingLogger::default())
+                .app_data(draining_data.clone())
                 .app_data(pool.clone())
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?
-        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        // Signals are ours (`run_until_signalled`): actix would stop abruptly on SIGINT.
+        .disable_signals()
+        .shutdown_timeout(shutdown::http_drain_budget(config.shutdown_timeout).as_secs())
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            draining,
+            shutdown_timeout: config.shutdown_timeout,
+            tasks: BackgroundTasks::default(),
+        })
     }
 
     /// The port actually bound.
@@ -54,8 +74,38 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+    /// Serves until the runtime ends (tests, benchmarks).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops in order within the shutdown timeout: no
+    /// new connections, in-flight requests finish, background tasks stop. The caller closes
+    /// the database afterwards.
+    pub async fn run_until_signalled(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let signal = tokio::select! {
+            ended = &mut server => {
+                self.tasks.stop(Instant::now() + self.shutdown_timeout).await;
+                return Ok(ended??);
+            }
+            signal = shutdown::signalled() => signal?,
+        };
+        let deadline = Instant::now() + self.shutdown_timeout;
+        tracing::info!(
+            signal,
+            timeout_seconds = self.shutdown_timeout.as_secs(),
+            "shutting down: not accepting connections, finishing in-flight requests"
+        );
+        self.draining.start();
+        handle.stop(true).await;
+        server.await??;
+        let aborted = self.tasks.stop(deadline).await;
+        tracing::info!(
+            aborted = aborted.len(),
+            "HTTP server and background tasks stopped"
+        );
+        Ok(())
     }
 }

@@ -2,65 +2,23 @@
 //! and the development secret of the embedded database. Each run gets an empty environment
 //! (but `PATH`), a temporary folder as working and data folder, and a time limit.
 
-// A crate root looks for modules beside itself; this one lives in `tests/cli/`.
+// A crate root looks for modules beside itself; these live in `tests/cli/` (and are shared
+// with tests/deploy.rs).
+#[path = "cli/process.rs"]
+mod process;
 #[path = "cli/service.rs"]
 mod service;
-
-use std::os::unix::fs::PermissionsExt as _;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use auth_mirror::webhook::WebhookSecrets;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
 
+use process::{auth_mirror, run, sandbox, stderr, QUICK};
 use service::Service;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_auth-mirror");
 
 /// A server nothing listens on: any connection attempt fails at once.
 const UNREACHABLE_DATABASE: &str = "postgres://nobody@127.0.0.1:1/x";
-
-/// How long a command that should stop by itself may take.
-const QUICK: Duration = Duration::from_secs(30);
-
-/// A temporary folder the `postgres` OS user can reach (the embedded cluster runs as that user
-/// when the tests run as root, and `tempdir` creates folders with mode 0700).
-fn sandbox() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("open the temporary folder to the postgres user");
-    dir
-}
-
-/// `auth-mirror <args>` in `dir`, with only `PATH` and `AUTH_MIRROR_DATA_DIR` set.
-fn auth_mirror(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AUTH_MIRROR_DATA_DIR", dir)
-        .current_dir(dir)
-        .stdin(Stdio::null());
-    command
-}
-
-/// Runs `command` to completion within `QUICK`, or kills it and fails.
-async fn run(command: Command) -> Output {
-    let mut command = tokio::process::Command::from(command);
-    command.kill_on_drop(true);
-    tokio::time::timeout(QUICK, command.output())
-        .await
-        .expect("the command ends within 30 s")
-        .expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[tokio::test]
 async fn secret_new_prints_one_fresh_secret_in_supabase_format() {
@@ -107,6 +65,7 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("PORT", "notaport"),
         ("WEBHOOK_TOLERANCE_SECONDS", "-5"),
         ("MAX_BODY_BYTES", "lots"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "0"),
         ("DATABASE_URL", "not a url"),
     ];
 

@@ -3,7 +3,10 @@
 mod database;
 mod migrate;
 mod secrets;
+mod send;
 mod serve;
+
+pub use send::SendArgs;
 
 use crate::cli::{Cli, Command, SecretCommand};
 
@@ -13,6 +16,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve::run(cli.serve).await,
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Migrate(args)) => migrate::run(args).await,
+        Some(Command::Send(args)) => send::run(args).await,
         Some(Command::Secret(SecretCommand::New)) => {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())

@@ -32,10 +32,10 @@ pub fn resolve(args: &ServeArgs, embedded_database: bool) -> anyhow::Result<Webh
 
 /// Reads the development secret, creating it (mode 0600) on first use.
 fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
-    let path = data_dir.join(DEV_SECRET_FILE);
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(existing.trim().to_string());
+    if let Some(existing) = existing_dev_secret(data_dir) {
+        return Ok(existing);
     }
+    let path = data_dir.join(DEV_SECRET_FILE);
     let secret = WebhookSecrets::generate();
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
@@ -47,4 +47,10 @@ fn dev_secret(data_dir: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     writeln!(file, "{secret}")?;
     Ok(secret)
+}
+
+/// The development secret kept in the data folder, if one was made.
+pub(super) fn existing_dev_secret(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(DEV_SECRET_FILE)).ok()?;
+    Some(text.trim().to_string())
 }

@@ -22,6 +22,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = AppConfig {
         listen: SocketAddr::new(args.host, args.port),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_seconds),
         webhook: WebhookConfig {
             secrets,
             tolerance: Duration::from_secs(args.webhook_tolerance_seconds),
@@ -31,7 +32,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let application = Application::build(config, database.pool.clone())
         .with_context(|| format!("cannot listen on {}:{} (HOST, PORT)", args.host, args.port))?;
     tracing::info!(host = %args.host, port = application.port(), "auth-mirror is listening");
-    application.run_until_stopped().await?;
-    tracing::info!("shutting down");
-    database.close().await
+    // Stops in order on SIGTERM/SIGINT; the database is closed last, whatever happened.
+    let served = application.run_until_signalled().await;
+    database.close().await?;
+    served
 }

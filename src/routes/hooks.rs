@@ -102,7 +102,9 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let outcome = match processing::process(&context.pool, source, &delivery, &body).await {
+    let work = processing::process(&context.pool, source, &delivery, &body);
+    let stored = metrics.apply_timed(source.as_str(), work).await;
+    let outcome = match stored {
         Ok(outcome) => outcome,
         // Never block a signup for want of a record (design §2).
         Err(error) if error.only_allows => {

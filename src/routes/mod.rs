@@ -5,11 +5,13 @@ mod error;
 mod health;
 mod hooks;
 mod metrics;
+mod observe;
 
 use actix_web::web;
 
 pub use error::ApiError;
 pub use hooks::HookContext;
+pub use observe::observe;
 
 /// The whole route table.
 pub fn configure(config: &mut web::ServiceConfig) {

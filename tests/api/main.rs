@@ -5,6 +5,7 @@ mod db_webhook;
 mod failures;
 mod health;
 mod helpers;
+mod metrics;
 mod mirror_auth_hook;
 mod mirror_auth_more;
 mod mirror_db_event;

@@ -126,7 +126,7 @@ async fn assert_nothing_stored(app: &TestApp) {
 }
 
 /// The value of the sample of metric `name` with exactly `labels` in `GET /metrics`, if any.
-async fn metric(app: &TestApp, name: &str, labels: &str) -> Option<f64> {
+pub(crate) async fn metric(app: &TestApp, name: &str, labels: &str) -> Option<f64> {
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("metrics text");

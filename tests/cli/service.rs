@@ -1,5 +1,8 @@
 //! A running `auth-mirror serve` as a child process, its output collected line by line.
 
+// Shared by tests/cli.rs and tests/deploy.rs; each uses part of it.
+#![allow(dead_code)]
+
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -33,10 +36,16 @@ impl Service {
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut command = auth_mirror(dir, &["serve"]);
-        command.envs(env.iter().copied());
-        let mut child = command
+        command
+            .envs(env.iter().copied())
             .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
+            .env("PORT", port.to_string());
+        Self::spawn(command, port)
+    }
+
+    /// Starts `command`, which must make the service listen on loopback port `port`.
+    pub fn spawn(mut command: Command, port: u16) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -47,6 +56,29 @@ impl Service {
             child,
             port,
             client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id, to send it signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `limit` for the process to exit by itself; `None` if it is still running.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("child status") {
+                return Some(status);
+            }
+            if started.elapsed() >= limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -78,9 +110,14 @@ impl Service {
 
     /// Waits until `GET /readyz` answers 200.
     pub async fn wait_until_ready(&mut self) {
+        self.wait_until_ok("/readyz").await;
+    }
+
+    /// Waits until `GET <path>` answers 200.
+    pub async fn wait_until_ok(&mut self, path: &str) {
         let started = Instant::now();
         loop {
-            let url = format!("http://127.0.0.1:{}/readyz", self.port);
+            let url = format!("http://127.0.0.1:{}{path}", self.port);
             if let Ok(response) = self.client.get(url).send().await {
                 if response.status() == 200 {
                     return;
@@ -221,7 +258,7 @@ fn collect_lines(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<S
 }
 
 /// A loopback port free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .expect("a free port")

@@ -42,6 +42,7 @@ async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
     let database = TestDatabase::create(setup).await;
     let config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        shutdown_timeout: Duration::from_secs(5),
         webhook: WebhookConfig {
             secrets: WebhookSecrets::parse(&secrets).expect("test secrets parse"),
             tolerance: Duration::from_secs(TOLERANCE_SECONDS),

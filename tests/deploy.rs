@@ -1,0 +1,33 @@
+//! The deployment against the real binary: `fly.toml` and the `Dockerfile` checked against
+//! what the binary does (no Docker daemon runs here), graceful shutdown under load, and
+//! `auth-mirror send` against a running instance. Every service runs on a fresh database of
+//! the test run's PostgreSQL server (`DATABASE_URL`, or a throwaway cluster).
+
+// A crate root looks for modules beside itself; these live in folders.
+#[path = "api/payloads.rs"]
+#[allow(dead_code)]
+mod payloads;
+#[path = "cli/process.rs"]
+mod process;
+#[path = "api/helpers/server.rs"]
+#[allow(dead_code)]
+mod server;
+#[path = "cli/service.rs"]
+mod service;
+
+#[path = "deploy/files.rs"]
+mod files;
+#[path = "deploy/running.rs"]
+mod running;
+
+#[path = "deploy/docker.rs"]
+mod docker;
+#[path = "deploy/fly.rs"]
+mod fly;
+#[path = "deploy/send.rs"]
+mod send;
+#[path = "deploy/shutdown.rs"]
+mod shutdown;
+
+// `service` finds these in its parent module.
+use process::{auth_mirror, QUICK};

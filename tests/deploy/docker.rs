@@ -1,0 +1,84 @@
+//! The `Dockerfile` against the binary (no Docker daemon here to build it): what it copies,
+//! runs and exposes, and as whom.
+
+use crate::files::{self, dockerfile_stages, effective_setting, fly_toml, last, subcommands};
+
+#[test]
+fn the_image_runs_the_cargo_binary_as_a_non_root_user_on_flys_port() {
+    let stages = dockerfile_stages();
+    let runtime = stages.last().expect("a stage");
+    let binary = files::binary_name();
+
+    // The builder builds the binary by its cargo name, and the runtime copies exactly it.
+    let built = stages
+        .iter()
+        .flatten()
+        .filter(|i| i.keyword == "RUN")
+        .any(|i| i.arguments.contains("cargo build --release") && i.words().contains(&binary));
+    assert!(built, "no `cargo build --release ... {binary}`");
+    let copy = runtime
+        .iter()
+        .find(|i| i.keyword == "COPY" && i.arguments.starts_with("--from="))
+        .expect("the runtime copies from the builder")
+        .words();
+    let (source, destination) = (&copy[copy.len() - 2], &copy[copy.len() - 1]);
+    assert!(
+        source.ends_with(&format!("/target/release/{binary}")),
+        "{source}"
+    );
+    // On the default PATH, so that `auth-mirror migrate` (Fly's release command) resolves.
+    assert_eq!(destination, &format!("/usr/local/bin/{binary}"));
+
+    let user = last(runtime, "USER").expect("USER").arguments.clone();
+    assert!(
+        !["root", "0", "0:0", "root:root"].contains(&user.as_str()),
+        "{user}"
+    );
+
+    let fly = fly_toml();
+    let expose = last(runtime, "EXPOSE").expect("EXPOSE").arguments.clone();
+    assert_eq!(expose, effective_setting(&fly, "PORT"));
+    assert_eq!(
+        expose,
+        fly["http_service"]["internal_port"]
+            .as_integer()
+            .unwrap()
+            .to_string()
+    );
+
+    let entrypoint = last(runtime, "ENTRYPOINT").expect("ENTRYPOINT").words();
+    assert_eq!(entrypoint, std::slice::from_ref(&binary));
+    let cmd = last(runtime, "CMD").expect("CMD").words();
+    assert!(
+        subcommands().contains(&cmd[0]),
+        "CMD {cmd:?} is not a subcommand of {binary}"
+    );
+}
+
+#[test]
+fn the_release_command_is_a_subcommand_of_the_binary() {
+    let fly = fly_toml();
+    let release = fly["deploy"]["release_command"].as_str().unwrap();
+    let words: Vec<&str> = release.split_whitespace().collect();
+
+    assert_eq!(words[0], files::binary_name());
+    assert!(
+        subcommands().iter().any(|name| name == words[1]),
+        "{release}"
+    );
+}
+
+#[test]
+fn the_build_context_leaves_out_build_output_but_keeps_the_migrations() {
+    let ignore = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.dockerignore"))
+        .expect(".dockerignore");
+    let patterns: Vec<&str> = ignore
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+
+    assert!(patterns.iter().any(|p| p.trim_end_matches('/') == "target"));
+    // sqlx::migrate! embeds migrations/ at build time.
+    assert!(!patterns.iter().any(|p| p.starts_with("migrations")));
+}

@@ -1,0 +1,203 @@
+//! `auth-mirror send` against a running instance: accepted means exit 0 and a stored event;
+//! anything else exits non-zero and shows what the service answered.
+
+use crate::process::{auth_mirror, run, stderr, stdout};
+use crate::running::Running;
+
+/// `auth-mirror send <args>` with `WEBHOOK_SECRETS` set to `secret`.
+async fn send(running: &Running, secret: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["send"];
+    all.extend_from_slice(args);
+    let mut command = auth_mirror(running.dir.path(), &all);
+    command.env("WEBHOOK_SECRETS", secret);
+    run(command).await
+}
+
+/// Stored events of `user_id` as (source, kind, status), oldest first.
+async fn events(running: &Running, user_id: uuid::Uuid) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "select source, kind, status from auth_mirror.events where user_id = $1 order by id",
+    )
+    .bind(user_id)
+    .fetch_all(&running.database.pool)
+    .await
+    .expect("read events")
+}
+
+/// (email, deleted) of the mirror row of `user_id`.
+async fn mirror(running: &Running, user_id: uuid::Uuid) -> Option<(Option<String>, bool)> {
+    sqlx::query_as("select email, deleted_at is not null from public.users where id = $1")
+        .bind(user_id)
+        .fetch_optional(&running.database.pool)
+        .await
+        .expect("read public.users")
+}
+
+#[tokio::test]
+async fn send_to_a_bare_origin_posts_after_user_created_and_the_user_is_mirrored() {
+    let running = Running::start(&[]).await;
+    let user = uuid::Uuid::new_v4();
+
+    let output = send(
+        &running,
+        &running.secret,
+        &[&running.origin(), "--user-id", &user.to_string()],
+    )
+    .await;
+
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let printed = stdout(&output);
+    assert!(
+        printed.contains(&format!("{}/hooks/auth", running.origin())),
+        "{printed}"
+    );
+    assert!(printed.contains("200 OK {}"), "{printed}");
+    assert_eq!(
+        events(&running, user).await,
+        [(
+            "auth_hook".into(),
+            "after-user-created".into(),
+            "applied".into()
+        )]
+    );
+    let expected_email = format!(
+        "auth-mirror-send+{}@example.com",
+        &user.simple().to_string()[..8]
+    );
+    assert_eq!(
+        mirror(&running, user).await,
+        Some((Some(expected_email), false))
+    );
+}
+
+#[tokio::test]
+async fn each_kind_goes_to_its_endpoint_and_is_accepted() {
+    let running = Running::start(&[]).await;
+    let user = uuid::Uuid::new_v4();
+    let id = user.to_string();
+    let url = running.origin();
+
+    for kind in ["db-insert", "db-update", "db-delete"] {
+        let output = send(
+            &running,
+            &running.secret,
+            &["--url", &url, "--kind", kind, "--user-id", &id],
+        )
+        .await;
+        assert!(
+            output.status.success(),
+            "{kind}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains("/hooks/db"),
+            "{kind}: {}",
+            stdout(&output)
+        );
+    }
+    let before = uuid::Uuid::new_v4();
+    let output = send(
+        &running,
+        &running.secret,
+        &[
+            &url,
+            "--kind",
+            "before-user-created",
+            "--user-id",
+            &before.to_string(),
+        ],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+
+    let db = |kind: &str| {
+        (
+            "db_webhook".to_owned(),
+            kind.to_owned(),
+            "applied".to_owned(),
+        )
+    };
+    assert_eq!(
+        events(&running, user).await,
+        [db("INSERT"), db("UPDATE"), db("DELETE")]
+    );
+    // The delete left a tombstone without personal data.
+    assert_eq!(mirror(&running, user).await, Some((None, true)));
+    // before-user-created is recorded and allowed; the user does not exist yet.
+    assert_eq!(
+        events(&running, before).await,
+        [(
+            "auth_hook".into(),
+            "before-user-created".into(),
+            "ignored".into()
+        )]
+    );
+    assert_eq!(mirror(&running, before).await, None);
+}
+
+#[tokio::test]
+async fn send_exits_non_zero_unless_accepted_and_shows_the_answer() {
+    let running = Running::start(&[]).await;
+    let other_secret = auth_mirror::webhook::WebhookSecrets::generate();
+
+    let unsigned = send(&running, &other_secret, &[&running.origin()]).await;
+    let nowhere = send(
+        &running,
+        &running.secret,
+        &[&format!("{}/nope", running.origin())],
+    )
+    .await;
+    let flag = send(
+        &running,
+        "v1,whsec_notbase64!",
+        &[&running.origin(), "--secret", &other_secret],
+    )
+    .await;
+
+    assert!(!unsigned.status.success());
+    assert!(
+        stdout(&unsigned).contains("401 Unauthorized"),
+        "{}",
+        stdout(&unsigned)
+    );
+    assert!(
+        stdout(&unsigned).contains("invalid_signature"),
+        "{}",
+        stdout(&unsigned)
+    );
+    assert!(
+        stderr(&unsigned).contains("WEBHOOK_SECRETS"),
+        "{}",
+        stderr(&unsigned)
+    );
+    assert!(!nowhere.status.success());
+    assert!(
+        stdout(&nowhere).contains("404 Not Found"),
+        "{}",
+        stdout(&nowhere)
+    );
+    // --secret wins over WEBHOOK_SECRETS.
+    assert!(!flag.status.success());
+    assert!(
+        stdout(&flag).contains("401 Unauthorized"),
+        "{}{}",
+        stdout(&flag),
+        stderr(&flag)
+    );
+    let stored: i64 = sqlx::query_scalar("select count(*) from auth_mirror.events")
+        .fetch_one(&running.database.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

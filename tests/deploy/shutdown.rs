@@ -1,0 +1,164 @@
+//! Graceful shutdown of the real binary: under load, SIGTERM lets in-flight deliveries
+//! finish, every delivery answered 2xx is stored, and the process exits 0 within
+//! `SHUTDOWN_TIMEOUT_SECONDS`. SIGINT does the same.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_mirror::webhook::{sign, WebhookSecrets};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use uuid::Uuid;
+
+use crate::payloads;
+use crate::running::Running;
+
+const SHUTDOWN_TIMEOUT_SECONDS: u64 = 10;
+
+/// Bounds of each load worker: it stops at its first request that gets no answer.
+const MAX_REQUESTS_PER_WORKER: usize = 2_000;
+const MAX_LOAD_TIME: Duration = Duration::from_secs(60);
+const WORKERS: usize = 4;
+
+/// One answered delivery: whose user, the status, when the answer came.
+struct Answered {
+    user: Uuid,
+    status: u16,
+    at: Instant,
+}
+
+/// Posts signed after-user-created deliveries, one at a time, until one gets no answer.
+async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Vec<Answered> {
+    let key = WebhookSecrets::parse(&secret).unwrap().keys()[0].clone();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut results = Vec::new();
+    while results.len() < MAX_REQUESTS_PER_WORKER && started.elapsed() < MAX_LOAD_TIME {
+        let user = Uuid::new_v4();
+        let body = payloads::hook(
+            "after-user-created",
+            Uuid::new_v4(),
+            payloads::hook_user(user, "load@example.com", "2024-05-01T10:00:00Z"),
+        );
+        let id = format!("msg_{}", user.simple());
+        let now = chrono::Utc::now().timestamp();
+        let sent = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", now.to_string())
+            .header("webhook-signature", sign(&key, &id, now, &body))
+            .body(body)
+            .send()
+            .await;
+        let Ok(response) = sent else { break };
+        let status = response.status().as_u16();
+        results.push(Answered {
+            user,
+            status,
+            at: Instant::now(),
+        });
+        answered.fetch_add(1, Ordering::Relaxed);
+    }
+    results
+}
+
+#[tokio::test]
+async fn sigterm_under_load_finishes_in_flight_deliveries_and_stores_every_answered_one() {
+    let timeout = SHUTDOWN_TIMEOUT_SECONDS.to_string();
+    let mut running = Running::start(&[("SHUTDOWN_TIMEOUT_SECONDS", &timeout)]).await;
+    let url = format!("{}/hooks/auth", running.origin());
+    let answered = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| tokio::spawn(load(url.clone(), running.secret.clone(), answered.clone())))
+        .collect();
+    let warm_up = Instant::now();
+    while answered.load(Ordering::Relaxed) < 50 && warm_up.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Hold the deliveries in flight: the apply waits for this lock.
+    let mut blocker = running.database.pool.begin().await.unwrap();
+    sqlx::query("lock table public.users in exclusive mode")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signalled = Instant::now();
+    kill(Pid::from_raw(running.service.pid() as i32), Signal::SIGTERM).unwrap();
+    let early_exit = running.service.wait_exit(Duration::from_secs(1)).await;
+    assert!(
+        early_exit.is_none(),
+        "exited with deliveries in flight: {early_exit:?}"
+    );
+    blocker.rollback().await.unwrap();
+    let status = running
+        .service
+        .wait_exit(Duration::from_secs(SHUTDOWN_TIMEOUT_SECONDS))
+        .await;
+
+    let stopped_after = signalled.elapsed();
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "{status:?} {stopped_after:?}:\n{}",
+        running.service.output()
+    );
+    let mut results = Vec::new();
+    for worker in workers {
+        results.extend(worker.await.unwrap());
+    }
+    let accepted: Vec<Uuid> = results
+        .iter()
+        .filter(|a| (200..300).contains(&a.status))
+        .map(|a| a.user)
+        .collect();
+    let finished_after_signal = results
+        .iter()
+        .filter(|a| a.at > signalled && a.status == 200)
+        .count();
+    assert!(
+        finished_after_signal >= 1,
+        "no delivery in flight at SIGTERM was answered"
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from auth_mirror.events e join public.users u on u.id = e.user_id \
+          where e.user_id = any($1) and e.status = 'applied'",
+    )
+    .bind(&accepted)
+    .fetch_one(&running.database.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored as usize,
+        accepted.len(),
+        "answered 2xx but not stored"
+    );
+    assert!(running
+        .service
+        .printed_lines()
+        .iter()
+        .any(|l| l.contains("SIGTERM")));
+}
+
+#[tokio::test]
+async fn sigint_stops_gracefully_too() {
+    let mut running = Running::start(&[("SHUTDOWN_TIMEOUT_SECONDS", "10")]).await;
+
+    kill(Pid::from_raw(running.service.pid() as i32), Signal::SIGINT).unwrap();
+    let status = running.service.wait_exit(Duration::from_secs(10)).await;
+
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "{status:?}:\n{}",
+        running.service.output()
+    );
+    assert!(running
+        .service
+        .printed_lines()
+        .iter()
+        .any(|l| l.contains("SIGINT")));
+}
