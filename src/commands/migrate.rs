@@ -11,9 +11,5 @@ pub async fn run(args: DatabaseArgs) -> anyhow::Result<()> {
     store::migrate::run(&database.pool)
         .await
         .context("cannot apply migrations")?;
-    tracing::info!(
-        version = store::migrate::latest_version(),
-        "migrations applied"
-    );
     database.close().await
 }

@@ -1,11 +1,12 @@
 //! What each subcommand does.
 
 mod database;
+mod db;
 mod migrate;
 mod secrets;
 mod serve;
 
-use crate::cli::{Cli, Command, SecretCommand};
+use crate::cli::{Cli, Command, DbCommand, SecretCommand};
 
 /// Runs the subcommand the command line asked for; `serve` when none.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -17,5 +18,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())
         }
+        Some(Command::Db(DbCommand::Url(args))) => db::url(&args),
     }
 }

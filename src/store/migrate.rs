@@ -26,13 +26,25 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         )
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
+    // Re-runs report "already exists, skipping" as NOTICEs, which sqlx logs at INFO: they are
+    // only wanted when debugging.
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        connection
+            .execute("set client_min_messages = warning")
+            .await?;
+    }
     MIGRATOR.run(&mut connection).await?;
+    tracing::info!(version = latest_version(), "migrations applied");
     // Again on every run, so a database whose `auth.users` appeared after the trigger
     // migration (or was restored) gets the trigger too. It reports, never fails.
     let installed: bool = sqlx::query_scalar("select auth_mirror.install_auth_users_trigger()")
         .fetch_one(&mut connection)
         .await?;
-    tracing::info!(installed, "auth.users trigger checked");
+    if installed {
+        tracing::info!("auth.users trigger installed");
+    } else {
+        tracing::info!("auth.users trigger not installed (this database has no auth.users, or a WARNING above says why)");
+    }
     connection.close().await?;
     Ok(())
 }
