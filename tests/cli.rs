@@ -3,6 +3,12 @@
 //! (but `PATH`), a temporary folder as working and data folder, and a time limit.
 
 // A crate root looks for modules beside itself; this one lives in `tests/cli/`.
+#[path = "cli/cluster.rs"]
+mod cluster;
+#[path = "cli/lifecycle.rs"]
+mod lifecycle;
+#[path = "cli/messages.rs"]
+mod messages;
 #[path = "cli/service.rs"]
 mod service;
 

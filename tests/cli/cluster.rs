@@ -1,0 +1,74 @@
+//! Watching a data folder's PostgreSQL cluster from outside: is its server running, and a
+//! guard that stops and removes it whatever happens to the test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use auth_mirror::embedded_db::PgBinaries;
+
+/// Stops the cluster in `folder` (`pg_ctl stop -m immediate`) when dropped, and removes the
+/// folder when it lives outside the test's temporary folder (a relocated cluster).
+pub struct ClusterGuard {
+    folder: PathBuf,
+    remove: bool,
+}
+
+impl ClusterGuard {
+    /// Guards the cluster folder named by an `embedded PostgreSQL ...` log event.
+    pub fn from_event(event: &serde_json::Value, sandbox: &Path) -> Self {
+        let folder = PathBuf::from(event["folder"].as_str().expect("folder in the log"));
+        let remove = !folder.starts_with(sandbox);
+        Self { folder, remove }
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+}
+
+impl Drop for ClusterGuard {
+    fn drop(&mut self) {
+        if postgres_running_in(&self.folder) {
+            let pg_ctl = PgBinaries::locate()
+                .expect("PostgreSQL binaries")
+                .path("pg_ctl");
+            let mut command = if is_root() {
+                let mut command = Command::new("runuser");
+                command.args(["-u", "postgres", "--"]).arg(pg_ctl);
+                command
+            } else {
+                Command::new(pg_ctl)
+            };
+            let _ = command
+                .args(["stop", "-m", "immediate", "-D"])
+                .arg(&self.folder)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        if self.remove {
+            let _ = std::fs::remove_dir_all(&self.folder);
+        }
+    }
+}
+
+/// Whether a PostgreSQL server (`postgres -D <folder>`) of `folder` is running, read from
+/// /proc rather than asked of PostgreSQL.
+pub fn postgres_running_in(folder: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            return false;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|byte| *byte == 0).collect();
+        args.windows(2).any(|pair| {
+            pair[0] == b"-D" && Path::new(std::str::from_utf8(pair[1]).unwrap_or("")) == folder
+        })
+    })
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::Uid::effective().is_root()
+}
