@@ -8,7 +8,7 @@
 use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
-use super::StoreError;
+use super::{bootstrap, StoreError};
 
 /// The migrations of `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -18,6 +18,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// several instances at once: sqlx serialises runs with an advisory lock.
 pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
     let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    bootstrap::hide_notices_unless_debugging(&mut connection).await?;
     // A concurrent `create schema if not exists` can still fail on the catalog's unique index.
     connection
         .execute(
@@ -26,13 +27,6 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         )
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
-    // Re-runs report "already exists, skipping" as NOTICEs, which sqlx logs at INFO: they are
-    // only wanted when debugging.
-    if !tracing::enabled!(tracing::Level::DEBUG) {
-        connection
-            .execute("set client_min_messages = warning")
-            .await?;
-    }
     MIGRATOR.run(&mut connection).await?;
     tracing::info!(version = latest_version(), "migrations applied");
     // Again on every run, so a database whose `auth.users` appeared after the trigger

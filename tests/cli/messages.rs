@@ -65,6 +65,14 @@ async fn a_restart_logs_only_what_a_user_needs_and_a_rejection_once() {
         })
         .collect();
     assert_eq!(about_rejection.len(), 1, "{about_rejection:#?}");
+
+    // The NOTICEs hidden above are still there for whoever debugs.
+    let mut debugging = Service::start_with_env(dir.path(), &[("RUST_LOG", "debug")]);
+    let notice = debugging
+        .log_event("role \"authenticator\" is already a member")
+        .await;
+    debugging.stop().await;
+    assert_eq!(notice["target"], "sqlx::postgres::notice");
 }
 
 #[tokio::test]
