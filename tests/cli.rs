@@ -9,6 +9,8 @@ mod cluster;
 mod lifecycle;
 #[path = "cli/messages.rs"]
 mod messages;
+#[path = "cli/readme.rs"]
+mod readme;
 #[path = "cli/service.rs"]
 mod service;
 

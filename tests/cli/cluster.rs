@@ -1,10 +1,14 @@
 //! Watching a data folder's PostgreSQL cluster from outside: is its server running, and a
-//! guard that stops and removes it whatever happens to the test.
+//! guard that stops and removes it whatever happens to the test; a throwaway server for tests
+//! that need a `DATABASE_URL`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use auth_mirror::embedded_db::PgBinaries;
+use std::sync::OnceLock;
+
+use auth_mirror::embedded_db::{PgBinaries, Throwaway};
+use sqlx::{Connection, Executor, PgConnection};
 
 /// Stops the cluster in `folder` (`pg_ctl stop -m immediate`) when dropped, and removes the
 /// folder when it lives outside the test's temporary folder (a relocated cluster).
@@ -71,4 +75,24 @@ pub fn postgres_running_in(folder: &Path) -> bool {
 
 pub fn is_root() -> bool {
     nix::unistd::Uid::effective().is_root()
+}
+
+/// One throwaway PostgreSQL server for the tests of this binary that need a `DATABASE_URL`;
+/// each creates its own database in it. Stopped and removed when the test process exits.
+pub fn shared_server() -> &'static Throwaway {
+    static SERVER: OnceLock<Throwaway> = OnceLock::new();
+    SERVER.get_or_init(|| Throwaway::start().expect("a throwaway PostgreSQL"))
+}
+
+/// A new, empty database `name` on the shared server; returns its URL.
+pub async fn new_database(name: &str) -> String {
+    let server = shared_server().cluster();
+    let mut admin = PgConnection::connect_with(&server.connect_options("postgres"))
+        .await
+        .expect("connect to the throwaway server");
+    admin
+        .execute(format!("create database {name}").as_str())
+        .await
+        .expect("create database");
+    format!("postgres://postgres@127.0.0.1:{}/{name}", server.port())
 }

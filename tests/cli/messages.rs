@@ -3,7 +3,7 @@
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use super::cluster::ClusterGuard;
+use super::cluster::{new_database, ClusterGuard};
 use super::service::Service;
 use super::{after_user_created, auth_mirror, run, sandbox, stderr, UNREACHABLE_DATABASE};
 
@@ -91,15 +91,8 @@ async fn an_unreachable_database_is_named_once_in_the_error() {
 
 #[tokio::test]
 async fn a_seed_table_with_an_id_that_is_not_a_uuid_fails_migrate_saying_how_to_fix_it() {
-    let throwaway = tokio::task::spawn_blocking(auth_mirror::embedded_db::Throwaway::start)
-        .await
-        .unwrap()
-        .expect("a throwaway PostgreSQL");
-    let server = throwaway.cluster().connect_options("postgres");
-    let mut admin = PgConnection::connect_with(&server).await.unwrap();
-    admin.execute("create database seed_recipe").await.unwrap();
-    let seed = throwaway.cluster().connect_options("seed_recipe");
-    let mut connection = PgConnection::connect_with(&seed).await.unwrap();
+    let url = new_database("seed_recipe").await;
+    let mut connection = PgConnection::connect(&url).await.unwrap();
     connection
         .execute(
             "create table public.users (id text primary key, email text not null unique, \
@@ -111,10 +104,6 @@ async fn a_seed_table_with_an_id_that_is_not_a_uuid_fails_migrate_saying_how_to_
         .unwrap();
     let dir = sandbox();
     let mut command = auth_mirror(dir.path(), &["migrate"]);
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{}/seed_recipe",
-        throwaway.cluster().port()
-    );
     command.env("DATABASE_URL", url);
 
     let output = run(command).await;
