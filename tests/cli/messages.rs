@@ -115,3 +115,34 @@ async fn a_seed_table_with_an_id_that_is_not_a_uuid_fails_migrate_saying_how_to_
     assert!(line.len() < 400, "{} characters: {line}", line.len());
     assert!(!line.contains("ada@example.com"), "{line}");
 }
+
+#[tokio::test]
+async fn a_delivery_that_cannot_be_stored_is_logged_once_with_its_cause() {
+    let dir = sandbox();
+    let secret = auth_mirror::webhook::WebhookSecrets::generate();
+    let mut service = Service::start_with_env(
+        dir.path(),
+        &[
+            ("DATABASE_URL", UNREACHABLE_DATABASE),
+            ("WEBHOOK_SECRETS", &secret),
+            ("SKIP_MIGRATIONS", "true"),
+        ],
+    );
+    service.log_event("auth-mirror is listening").await;
+
+    let status = service.deliver(&secret, &after_user_created()).await;
+    service.stop_in_place().await;
+
+    assert_eq!(status, 503);
+    let lines = service.printed_lines();
+    let about_it: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("rejected") || line.contains("not stored"))
+        .collect();
+    assert_eq!(about_it.len(), 1, "{about_it:#?}");
+    assert!(
+        about_it[0].contains("pool timed out"),
+        "the cause: {}",
+        about_it[0]
+    );
+}
