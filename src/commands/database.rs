@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use crate::cli::DatabaseArgs;
 use crate::embedded_db::{self, LocalCluster};
-use crate::store;
+use crate::store::{self, StoreError};
 
 /// An open database, and the embedded cluster behind it if there is one.
 pub struct Database {
@@ -67,6 +67,21 @@ impl Database {
         Ok(Self {
             pool,
             embedded: Some(cluster),
+        })
+    }
+
+    /// Applies pending migrations; a failure says what to check.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        store::migrate::run(&self.pool).await.map_err(|error| {
+            let context = match (&error, self.embedded.is_some()) {
+                // The migration ran and PostgreSQL refused it: its text says why.
+                (StoreError::Migration(_), _) => "cannot apply migrations",
+                (StoreError::Database(_), true) => "cannot apply migrations to the embedded database",
+                (StoreError::Database(_), false) => {
+                    "cannot apply migrations (check that DATABASE_URL names a running server you can reach)"
+                }
+            };
+            anyhow::Error::new(error).context(context)
         })
     }
 

@@ -10,7 +10,6 @@ use super::secrets;
 use crate::cli::ServeArgs;
 use crate::config::{AppConfig, WebhookConfig};
 use crate::startup::Application;
-use crate::store;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // First, so that a busy port fails at once, before any cluster is created or started.
@@ -21,9 +20,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let secrets = secrets::resolve(&args, args.database.database_url.is_none())?;
     let database = Database::open(&args.database).await?;
     if !args.skip_migrations {
-        store::migrate::run(&database.pool)
-            .await
-            .context("cannot apply migrations (is DATABASE_URL reachable?)")?;
+        database.migrate().await?;
     }
     let config = AppConfig {
         listen,

@@ -89,6 +89,10 @@ async fn an_unreachable_database_is_named_once_in_the_error() {
     let line = error_line(&output);
     assert_eq!(line.matches("refused").count(), 1, "{line}");
     assert!(line.contains("cannot apply migrations"), "{line}");
+    assert!(
+        line.contains("check that DATABASE_URL"),
+        "says what to check: {line}"
+    );
 }
 
 #[tokio::test]
