@@ -28,12 +28,12 @@
 -- Failures never block the auth write: a WARNING (user id and SQLSTATE only) and a row
 -- in auth_mirror.trigger_errors with operation 'db_webhook'.
 --
--- Install (after `auth-mirror migrate`, with pg_net and pgcrypto enabled):
---   psql "$DATABASE_URL" -c "insert into auth_mirror.settings (key, value)
---       values ('db_webhook_url', 'https://<your-app>.fly.dev/hooks/db')
---       on conflict (key) do update set value = excluded.value"
---   psql "$DATABASE_URL" -c "select vault.create_secret('v1,whsec_...', 'auth_mirror_webhook_secret')"
---     (without Vault: insert into auth_mirror.settings values ('webhook_secret', 'v1,whsec_...'))
+-- Install (after `auth-mirror migrate`, with pg_net and pgcrypto enabled): the README's
+-- "Signed database webhook" section has the full steps, each safe to run again:
+--   insert into auth_mirror.settings (key, value) values ('db_webhook_url', '<url>')
+--     on conflict (key) do update set value = excluded.value;
+--   the secret: vault.update_secret(...) where it exists, else vault.create_secret(...);
+--     without Vault, settings key 'webhook_secret' with the same "on conflict" upsert;
 --   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f sql/db-webhook.sql
 --
 -- Re-running it is harmless (on Supabase, where postgres cannot drop triggers on

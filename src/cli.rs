@@ -40,6 +40,17 @@ pub enum Command {
     /// Manage webhook secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// The database the service uses.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Print the URL of the database the service uses, for `psql "$(auth-mirror db url)"`:
+    /// the embedded cluster's (its port is kept in the data folder; nothing is started), or
+    /// DATABASE_URL without its password.
+    Url(DatabaseArgs),
 }
 
 #[derive(Debug, Subcommand)]

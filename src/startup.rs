@@ -32,6 +32,16 @@ impl Application {
     /// Binds the listener (port 0: any free port) and wires the routes.
     pub fn build(config: AppConfig, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen)?;
+        Self::from_listener(listener, config, pool)
+    }
+
+    /// Wires the routes onto a listener bound beforehand (`serve` binds it before starting
+    /// anything else, so a busy port fails at once); `config.listen` is not used.
+    pub fn from_listener(
+        listener: TcpListener,
+        config: AppConfig,
+        pool: PgPool,
+    ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let mut metrics = Metrics::default();
         metrics.observe_pool(pool.clone());

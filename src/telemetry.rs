@@ -16,9 +16,15 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Installs the global subscriber. `RUST_LOG` filters (default `info`).
+/// What is logged when `RUST_LOG` is unset: our `info` lines, and only warnings and errors
+/// from actix's server (its start-up chatter) and from PostgreSQL's notices (`RUST_LOG=debug`
+/// shows them).
+const DEFAULT_FILTER: &str = "info,actix_server=warn,sqlx::postgres::notice=warn";
+
+/// Installs the global subscriber. `RUST_LOG` filters (default: `DEFAULT_FILTER`).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let json = match format {
         LogFormat::Json => true,
         LogFormat::Pretty => false,

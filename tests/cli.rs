@@ -2,10 +2,18 @@
 //! and the development secret of the embedded database. Each run gets an empty environment
 //! (but `PATH`), a temporary folder as working and data folder, and a time limit.
 
-// A crate root looks for modules beside itself; these live in `tests/cli/` (and are shared
-// with tests/deploy.rs).
+// A crate root looks for modules beside itself; these live in `tests/cli/` (process.rs is
+// shared with tests/deploy.rs).
+#[path = "cli/cluster.rs"]
+mod cluster;
+#[path = "cli/lifecycle.rs"]
+mod lifecycle;
+#[path = "cli/messages.rs"]
+mod messages;
 #[path = "cli/process.rs"]
 mod process;
+#[path = "cli/readme.rs"]
+mod readme;
 #[path = "cli/service.rs"]
 mod service;
 

@@ -8,16 +8,13 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 
 use crate::cli::DatabaseArgs;
-use crate::embedded_db::EmbeddedPostgres;
-use crate::store;
-
-/// Name of the database inside the embedded cluster.
-const EMBEDDED_DATABASE: &str = "auth_mirror";
+use crate::embedded_db::{self, LocalCluster};
+use crate::store::{self, StoreError};
 
 /// An open database, and the embedded cluster behind it if there is one.
 pub struct Database {
     pub pool: PgPool,
-    embedded: Option<EmbeddedPostgres>,
+    embedded: Option<LocalCluster>,
 }
 
 impl Database {
@@ -25,12 +22,14 @@ impl Database {
         match &args.database_url {
             Some(url) => {
                 // The value is not echoed: it may carry a password.
-                let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
-                    anyhow::anyhow!(
-                        "DATABASE_URL is not a valid PostgreSQL URL \
-                         (expected postgres://user:password@host:port/database)"
-                    )
-                })?;
+                let options =
+                    PgConnectOptions::from_str(url.expose_secret()).map_err(|_| invalid_url())?;
+                tracing::info!(
+                    host = options.get_host(),
+                    port = options.get_port(),
+                    database = options.get_database().unwrap_or("(the user's)"),
+                    "using the database of DATABASE_URL"
+                );
                 Ok(Self {
                     pool: store::pool::connect_lazy(options),
                     embedded: None,
@@ -40,28 +39,27 @@ impl Database {
         }
     }
 
-    /// Whether this is the local embedded cluster (development) rather than `DATABASE_URL`.
-    pub fn is_embedded(&self) -> bool {
-        self.embedded.is_some()
-    }
-
     async fn open_embedded(args: &DatabaseArgs) -> anyhow::Result<Self> {
-        let folder = args.auth_mirror_data_dir.join("postgres");
-        let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&folder))
+        let data_dir = args.auth_mirror_data_dir.clone();
+        let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&data_dir))
             .await?
             .context("cannot start the embedded PostgreSQL (or set DATABASE_URL)")?;
-        // Loopback only and trust authentication: the URL carries no credential.
-        tracing::info!(
-            url = format!(
-                "postgres://postgres@127.0.0.1:{}/{EMBEDDED_DATABASE}",
-                cluster.port()
-            ),
-            "embedded PostgreSQL is running"
-        );
-        store::bootstrap::ensure_database(&cluster.connect_options("postgres"), EMBEDDED_DATABASE)
-            .await
-            .context("cannot create the embedded database")?;
-        let pool = store::pool::connect_lazy(cluster.connect_options(EMBEDDED_DATABASE));
+        let location = cluster.location();
+        let url = embedded_db::url(cluster.port());
+        let folder = location.pgdata.display();
+        let arrival = cluster.arrival();
+        if location.relocated {
+            tracing::info!(%url, %folder, "embedded PostgreSQL {arrival}; kept outside the data folder, which the postgres OS user cannot reach");
+        } else {
+            tracing::info!(%url, %folder, "embedded PostgreSQL {arrival}");
+        }
+        store::bootstrap::ensure_database(
+            &cluster.connect_options("postgres"),
+            embedded_db::DATABASE,
+        )
+        .await
+        .context("cannot create the embedded database")?;
+        let pool = store::pool::connect_lazy(cluster.connect_options(embedded_db::DATABASE));
         // A Supabase-shaped `auth` schema, so the trigger and every path work locally.
         store::bootstrap::apply_supabase_fixture(&pool)
             .await
@@ -72,14 +70,37 @@ impl Database {
         })
     }
 
-    /// Closes the pool and stops the embedded cluster if this process started it.
+    /// Applies pending migrations; a failure says what to check.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        store::migrate::run(&self.pool).await.map_err(|error| {
+            let context = match (&error, self.embedded.is_some()) {
+                // The migration ran and PostgreSQL refused it: its text says why.
+                (StoreError::Migration(_), _) => "cannot apply migrations",
+                (StoreError::Database(_), true) => "cannot apply migrations to the embedded database",
+                (StoreError::Database(_), false) => {
+                    "cannot apply migrations (check that DATABASE_URL names a running server you can reach)"
+                }
+            };
+            anyhow::Error::new(error).context(context)
+        })
+    }
+
+    /// Closes the pool and leaves the embedded cluster (stopping it if no other instance uses it).
     pub async fn close(mut self) -> anyhow::Result<()> {
         self.pool.close().await;
         if let Some(mut cluster) = self.embedded.take() {
-            tokio::task::spawn_blocking(move || cluster.stop())
+            tokio::task::spawn_blocking(move || cluster.leave())
                 .await?
                 .context("cannot stop the embedded PostgreSQL")?;
         }
         Ok(())
     }
+}
+
+/// `DATABASE_URL` does not parse. The value is not echoed: it may carry a password.
+pub(super) fn invalid_url() -> anyhow::Error {
+    anyhow::anyhow!(
+        "DATABASE_URL is not a valid PostgreSQL URL \
+         (expected postgres://user:password@host:port/database)"
+    )
 }

@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 mod database;
+mod db;
 mod migrate;
 mod secrets;
 mod send;
@@ -8,7 +9,7 @@ mod serve;
 
 pub use send::SendArgs;
 
-use crate::cli::{Cli, Command, SecretCommand};
+use crate::cli::{Cli, Command, DbCommand, SecretCommand};
 
 /// Runs the subcommand the command line asked for; `serve` when none.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -21,5 +22,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())
         }
+        Some(Command::Db(DbCommand::Url(args))) => db::url(&args),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -14,9 +14,39 @@ use crate::webhook::WebhookSecrets;
 
 const DEV_SECRET_FILE: &str = "dev-webhook-secret";
 
-pub fn resolve(args: &ServeArgs, embedded_database: bool) -> anyhow::Result<WebhookSecrets> {
+/// The secrets to verify with, and where they came from.
+pub struct Resolved {
+    pub secrets: WebhookSecrets,
+    /// The development secret and its file, when it is one.
+    development: Option<(String, PathBuf)>,
+}
+
+impl Resolved {
+    /// Says where the secrets come from; shows the development secret. Called once start-up
+    /// has succeeded, so a failed start prints no secret.
+    pub fn announce(&self) {
+        match &self.development {
+            None => tracing::info!(
+                keys = self.secrets.len(),
+                "webhook secrets from WEBHOOK_SECRETS"
+            ),
+            Some((raw, file)) => {
+                tracing::info!(file = %file.display(), "development webhook secret (WEBHOOK_SECRETS is unset)");
+                // Shown like `supabase start` shows its keys: this is a local development secret.
+                println!("Development webhook secret (set WEBHOOK_SECRETS to use your own): {raw}");
+            }
+        }
+    }
+}
+
+pub fn resolve(args: &ServeArgs, embedded_database: bool) -> anyhow::Result<Resolved> {
     if let Some(raw) = &args.webhook_secrets {
-        return WebhookSecrets::parse(raw.expose_secret()).context("WEBHOOK_SECRETS is invalid");
+        let secrets =
+            WebhookSecrets::parse(raw.expose_secret()).context("WEBHOOK_SECRETS is invalid")?;
+        return Ok(Resolved {
+            secrets,
+            development: None,
+        });
     }
     if !embedded_database {
         anyhow::bail!(
@@ -24,10 +54,14 @@ pub fn resolve(args: &ServeArgs, embedded_database: bool) -> anyhow::Result<Webh
              (`auth-mirror secret new` prints a fresh one)"
         );
     }
-    let raw = dev_secret(&args.database.auth_mirror_data_dir)?;
-    // Shown like `supabase start` shows its keys: this is a local development secret.
-    println!("Development webhook secret (set WEBHOOK_SECRETS to use your own): {raw}");
-    WebhookSecrets::parse(&raw).context("the development secret in the data folder is invalid")
+    let data_dir = &args.database.auth_mirror_data_dir;
+    let raw = dev_secret(data_dir)?;
+    let secrets = WebhookSecrets::parse(&raw)
+        .context("the development secret in the data folder is invalid")?;
+    Ok(Resolved {
+        secrets,
+        development: Some((raw, data_dir.join(DEV_SECRET_FILE))),
+    })
 }
 
 /// Reads the development secret, creating it (mode 0600) on first use.

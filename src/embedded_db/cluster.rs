@@ -1,15 +1,15 @@
-//! Starting, reusing and stopping one local PostgreSQL cluster.
+//! One local PostgreSQL cluster in one folder: create it, find it running, start and stop it.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use sqlx::postgres::PgConnectOptions;
 
 use super::os_user::RunAs;
+use super::port::free_loopback_port;
 use super::{EmbeddedDbError, PgBinaries};
 
-/// A running local cluster, listening on a loopback port with trust authentication for the
+/// A local cluster listening on a loopback port with trust authentication for the
 /// `postgres` role. Loopback only: nothing outside this machine can reach it.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
@@ -17,39 +17,56 @@ pub struct EmbeddedPostgres {
     run_as: RunAs,
     data_dir: PathBuf,
     port: u16,
-    started_here: bool,
+    /// Whether dropping this value stops the server.
+    stop_on_drop: bool,
 }
 
 impl EmbeddedPostgres {
-    /// Starts the cluster in `data_dir`, creating it on first use, or reuses it when a server
-    /// is already running there (for example after this service was killed).
+    /// Starts a cluster of its own in `data_dir` on a free port, creating it on first use, or
+    /// reuses the server already running there. Stops it on drop if it started it.
     pub fn start(data_dir: &Path) -> Result<Self, EmbeddedDbError> {
-        let binaries = PgBinaries::locate()?;
-        let run_as = RunAs::detect()?;
+        let mut cluster = Self::at(data_dir, RunAs::detect()?)?;
+        if !cluster.is_initialised() {
+            cluster.initialise()?;
+        }
+        match cluster.running_port() {
+            Some(port) => cluster.port = port,
+            None => {
+                cluster.launch(free_loopback_port()?)?;
+                cluster.stop_on_drop = true;
+            }
+        }
+        Ok(cluster)
+    }
+
+    /// The cluster in `data_dir`, not yet touched.
+    pub(crate) fn at(data_dir: &Path, run_as: RunAs) -> Result<Self, EmbeddedDbError> {
         let data_dir = std::path::absolute(data_dir).map_err(EmbeddedDbError::io(format!(
             "cannot resolve {}",
             data_dir.display()
         )))?;
-        if !data_dir.join("PG_VERSION").is_file() {
-            run_as.prepare_private_dir(&data_dir)?;
-            run(run_as
-                .command(&binaries.path("initdb"))
-                .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
-                .args(["--locale=C", "--no-sync", "--pgdata"])
-                .arg(&data_dir))?;
-        }
-        let mut cluster = Self {
-            binaries,
+        Ok(Self {
+            binaries: PgBinaries::locate()?,
             run_as,
             data_dir,
             port: 0,
-            started_here: false,
-        };
-        match cluster.running_port() {
-            Some(port) => cluster.port = port,
-            None => cluster.launch()?,
-        }
-        Ok(cluster)
+            stop_on_drop: false,
+        })
+    }
+
+    pub(crate) fn is_initialised(&self) -> bool {
+        self.data_dir.join("PG_VERSION").is_file()
+    }
+
+    /// Creates the cluster with `initdb`.
+    pub(crate) fn initialise(&self) -> Result<(), EmbeddedDbError> {
+        self.run_as.prepare_private_dir(&self.data_dir)?;
+        run(self
+            .run_as
+            .command(&self.binaries.path("initdb"))
+            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8"])
+            .args(["--locale=C", "--no-sync", "--pgdata"])
+            .arg(&self.data_dir))
     }
 
     /// Connection options for database `database` of this cluster.
@@ -66,17 +83,33 @@ impl EmbeddedPostgres {
         self.port
     }
 
-    /// Stops the server if this process started it; a reused server is left running.
-    pub fn stop(&mut self) -> Result<(), EmbeddedDbError> {
-        if !self.started_here {
-            return Ok(());
-        }
-        self.started_here = false;
-        run(self.pg_ctl().args(["stop", "--mode=fast", "--wait"]))
+    /// The cluster's folder (`PGDATA`).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
-    fn launch(&mut self) -> Result<(), EmbeddedDbError> {
-        let port = free_loopback_port()?;
+    /// Uses the server found running on `port`.
+    pub(crate) fn attach(&mut self, port: u16) {
+        self.port = port;
+    }
+
+    /// Stops the server if dropping this value would have; a reused server is left running.
+    pub fn stop(&mut self) -> Result<(), EmbeddedDbError> {
+        if !std::mem::take(&mut self.stop_on_drop) {
+            return Ok(());
+        }
+        self.shut_down("fast")
+    }
+
+    /// Stops the server now (`pg_ctl stop` in `mode`: `fast` or `immediate`).
+    pub(crate) fn shut_down(&self, mode: &str) -> Result<(), EmbeddedDbError> {
+        run(self
+            .pg_ctl()
+            .args(["stop", "--wait", &format!("--mode={mode}")]))
+    }
+
+    /// Starts the server on loopback `port`.
+    pub(crate) fn launch(&mut self, port: u16) -> Result<(), EmbeddedDbError> {
         // pg_ctl hands -o to a shell, so '' is an empty value: no Unix socket, TCP on
         // loopback only, which also keeps clusters of parallel runs apart.
         let options = format!(
@@ -89,16 +122,16 @@ impl EmbeddedPostgres {
             .arg("-o")
             .arg(options))?;
         self.port = port;
-        self.started_here = true;
         Ok(())
     }
 
-    /// The port of a server already running on this data folder, from `postmaster.pid`
-    /// (its fourth line), if `pg_ctl status` confirms that it is alive.
-    fn running_port(&self) -> Option<u16> {
+    /// The port of a server running on this folder, from `postmaster.pid` (its fourth line),
+    /// if `pg_ctl status` confirms that it is alive.
+    pub(crate) fn running_port(&self) -> Option<u16> {
         let alive = self
             .pg_ctl()
             .arg("status")
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -111,7 +144,8 @@ impl EmbeddedPostgres {
         pid_file.lines().nth(3)?.trim().parse().ok()
     }
 
-    fn pg_ctl(&self) -> Command {
+    /// `pg_ctl --pgdata <folder>`, run as the user the binaries accept.
+    pub(crate) fn pg_ctl(&self) -> Command {
         let mut command = self.run_as.command(&self.binaries.path("pg_ctl"));
         command.arg("--pgdata").arg(&self.data_dir);
         command
@@ -124,64 +158,6 @@ impl Drop for EmbeddedPostgres {
             tracing::warn!(%error, "could not stop the embedded PostgreSQL");
         }
     }
-}
-
-/// A cluster in a fresh temporary folder for one test or benchmark run. It is stopped and
-/// removed when the process that created it exits, however it exits: a watchdog process
-/// waits for the end of a pipe that only the operating system closes, at our exit.
-#[derive(Debug)]
-pub struct Throwaway {
-    cluster: EmbeddedPostgres,
-    _watchdog: Child,
-}
-
-impl Throwaway {
-    pub fn start() -> Result<Self, EmbeddedDbError> {
-        let folder = std::env::temp_dir().join(format!("auth-mirror-{}", uuid::Uuid::new_v4()));
-        let cluster = EmbeddedPostgres::start(&folder)?;
-        let mut stop = cluster.pg_ctl();
-        stop.args(["stop", "--mode=immediate"]);
-        let script = format!(
-            "cat >/dev/null; {} >/dev/null 2>&1; rm -rf {}",
-            shell_line(&stop),
-            shell_quote(&cluster.data_dir.to_string_lossy()),
-        );
-        let watchdog = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(EmbeddedDbError::io("cannot start the cleanup watchdog"))?;
-        Ok(Self {
-            cluster,
-            _watchdog: watchdog,
-        })
-    }
-
-    pub fn cluster(&self) -> &EmbeddedPostgres {
-        &self.cluster
-    }
-}
-
-fn shell_line(command: &Command) -> String {
-    std::iter::once(command.get_program())
-        .chain(command.get_args())
-        .map(|word| shell_quote(&word.to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-fn free_loopback_port() -> Result<u16, EmbeddedDbError> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .map_err(EmbeddedDbError::io("cannot find a free loopback port"))
 }
 
 fn run(command: &mut Command) -> Result<(), EmbeddedDbError> {

@@ -13,7 +13,7 @@ pub enum EmbeddedDbError {
     BinariesNotFound,
     #[error("running as root, but there is no `postgres` OS user to run PostgreSQL as: create one or set DATABASE_URL")]
     NoPostgresUser,
-    #[error("the postgres OS user cannot use {0}: choose a folder it can reach with AUTH_MIRROR_DATA_DIR, or set DATABASE_URL")]
+    #[error("the postgres OS user cannot use {0} (nor its own home folder or /var/tmp): choose a data folder it can reach with AUTH_MIRROR_DATA_DIR, or set DATABASE_URL")]
     FolderNotReachable(PathBuf),
     #[error("`{command}` failed ({status}): {output}")]
     CommandFailed {
@@ -21,7 +21,7 @@ pub enum EmbeddedDbError {
         status: String,
         output: String,
     },
-    #[error("{action}: {source}")]
+    #[error("{action}")]
     Io {
         action: String,
         #[source]

@@ -1,7 +1,7 @@
 //! Running PostgreSQL's binaries as a user they accept: themselves refuse to run as root.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nix::unistd::{Gid, Uid, User};
@@ -15,7 +15,7 @@ pub(crate) enum RunAs {
     CurrentUser,
     /// Root switches to the `postgres` OS user with `setpriv` (always present with util-linux;
     /// `sudo` often is not).
-    PostgresUser { uid: Uid, gid: Gid },
+    PostgresUser { uid: Uid, gid: Gid, home: PathBuf },
 }
 
 impl RunAs {
@@ -27,6 +27,7 @@ impl RunAs {
             Ok(Some(user)) => Ok(Self::PostgresUser {
                 uid: user.uid,
                 gid: user.gid,
+                home: user.dir,
             }),
             _ => Err(EmbeddedDbError::NoPostgresUser),
         }
@@ -36,7 +37,7 @@ impl RunAs {
     pub(crate) fn command(&self, program: &Path) -> Command {
         match self {
             Self::CurrentUser => Command::new(program),
-            Self::PostgresUser { uid, gid } => {
+            Self::PostgresUser { uid, gid, .. } => {
                 let mut command = Command::new("setpriv");
                 command
                     .arg(format!("--reuid={uid}"))
@@ -55,7 +56,7 @@ impl RunAs {
             "cannot create {}",
             dir.display()
         )))?;
-        if let Self::PostgresUser { uid, gid } = self {
+        if let Self::PostgresUser { uid, gid, .. } = self {
             nix::unistd::chown(dir, Some(*uid), Some(*gid)).map_err(|errno| {
                 EmbeddedDbError::Io {
                     action: format!("cannot hand {} to the postgres user", dir.display()),
@@ -66,17 +67,42 @@ impl RunAs {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
             EmbeddedDbError::io(format!("cannot set permissions of {}", dir.display())),
         )?;
-        let reachable = self
-            .command(Path::new("test"))
-            .arg("-w")
-            .arg(dir)
-            .status()
-            .map(|status| status.success())
-            .unwrap_or(false);
-        if reachable {
+        if self.passes_test("-w", dir) {
             Ok(())
         } else {
             Err(EmbeddedDbError::FolderNotReachable(dir.to_path_buf()))
         }
+    }
+
+    /// Whether this user can traverse `dir` (search permission on it and on every folder
+    /// above it), checked by the kernel as that user rather than guessed from mode bits.
+    pub(crate) fn can_traverse(&self, dir: &Path) -> bool {
+        self.passes_test("-x", dir)
+    }
+
+    /// The home folder of the `postgres` OS user, when the binaries run as it.
+    pub(crate) fn postgres_home(&self) -> Option<&Path> {
+        match self {
+            Self::CurrentUser => None,
+            Self::PostgresUser { home, .. } => Some(home),
+        }
+    }
+
+    /// The owner that folders made for the cluster must have.
+    pub(crate) fn uid(&self) -> Uid {
+        match self {
+            Self::CurrentUser => Uid::effective(),
+            Self::PostgresUser { uid, .. } => *uid,
+        }
+    }
+
+    fn passes_test(&self, flag: &str, path: &Path) -> bool {
+        self.command(Path::new("test"))
+            .arg(flag)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .map(|status| status.success())
+            .unwrap_or(false)
     }
 }

@@ -112,8 +112,11 @@ async fn receive(
             Outcome::Allowed
         }
         Err(error) => {
-            tracing::error!(source = source.as_str(), %error, "event not stored; asking the sender to retry");
-            return Err(rejected(ApiError::Unavailable));
+            // One line for this rejection, with the cause (`rejected` would log a second).
+            let rejection = ApiError::Unavailable;
+            tracing::error!(source = source.as_str(), reason = rejection.code(), %error, "delivery rejected: event not stored; asking the sender to retry");
+            metrics.rejected(rejection.code());
+            return Err(rejection);
         }
     };
     let label = outcome_label(&outcome);

@@ -45,6 +45,25 @@ pub async fn drop_database(connection: &mut PgConnection, name: &str) -> Result<
 
 /// Gives the database Supabase's roles and `auth.users` (idempotent). Needs a superuser.
 pub async fn apply_supabase_fixture(pool: &PgPool) -> Result<(), StoreError> {
-    sqlx::raw_sql(SUPABASE_AUTH_FIXTURE).execute(pool).await?;
+    let mut connection = pool.acquire().await?;
+    hide_notices_unless_debugging(&mut connection).await?;
+    sqlx::raw_sql(SUPABASE_AUTH_FIXTURE)
+        .execute(&mut *connection)
+        .await?;
+    // The connection goes back to the pool: as it came.
+    connection.execute("reset client_min_messages").await?;
+    Ok(())
+}
+
+/// Idempotent set-up reports "already exists, skipping" as NOTICEs, which sqlx logs at INFO;
+/// they are wanted only when debugging (`RUST_LOG=debug`).
+pub(crate) async fn hide_notices_unless_debugging(
+    connection: &mut PgConnection,
+) -> Result<(), StoreError> {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        connection
+            .execute("set client_min_messages = warning")
+            .await?;
+    }
     Ok(())
 }

@@ -8,7 +8,7 @@
 use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
-use super::StoreError;
+use super::{bootstrap, StoreError};
 
 /// The migrations of `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -18,6 +18,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// several instances at once: sqlx serialises runs with an advisory lock.
 pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
     let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    bootstrap::hide_notices_unless_debugging(&mut connection).await?;
     // A concurrent `create schema if not exists` can still fail on the catalog's unique index.
     connection
         .execute(
@@ -27,12 +28,17 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
     MIGRATOR.run(&mut connection).await?;
+    tracing::info!(version = latest_version(), "migrations applied");
     // Again on every run, so a database whose `auth.users` appeared after the trigger
     // migration (or was restored) gets the trigger too. It reports, never fails.
     let installed: bool = sqlx::query_scalar("select auth_mirror.install_auth_users_trigger()")
         .fetch_one(&mut connection)
         .await?;
-    tracing::info!(installed, "auth.users trigger checked");
+    if installed {
+        tracing::info!("auth.users trigger installed");
+    } else {
+        tracing::info!("auth.users trigger not installed (this database has no auth.users, or a WARNING above says why)");
+    }
     connection.close().await?;
     Ok(())
 }

@@ -185,6 +185,31 @@ impl Service {
         (status, signature)
     }
 
+    /// Waits for the JSON log line whose message starts with `prefix`; returns it.
+    pub async fn log_event(&mut self, prefix: &str) -> serde_json::Value {
+        let started = Instant::now();
+        loop {
+            let found = self.stderr.lock().unwrap().iter().find_map(|line| {
+                let event: serde_json::Value = serde_json::from_str(line).ok()?;
+                event["message"]
+                    .as_str()?
+                    .starts_with(prefix)
+                    .then_some(event)
+            });
+            if let Some(event) = found {
+                return event;
+            }
+            self.still_starting(started);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) {
         self.stop_in_place().await;
