@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use auth_mirror::config::{AppConfig, WebhookConfig};
 use auth_mirror::embedded_db::Throwaway;
+use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::store;
 use auth_mirror::webhook::{sign, WebhookSecrets};
@@ -66,6 +67,8 @@ async fn run(requests: usize, concurrency: usize) {
             tolerance: Duration::from_secs(300),
             max_body_bytes: 1 << 20,
         },
+        admin_token: None,
+        worker: WorkerConfig::with_schedule(Default::default()),
     };
     let app = Application::build(config, pool.clone()).expect("app");
     let url = format!("http://127.0.0.1:{}/hooks/auth", app.port());

@@ -2,10 +2,12 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 use crate::telemetry::LogFormat;
 
 /// Mirrors Supabase auth users into `public.users` from signed auth webhooks.
@@ -88,10 +90,31 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Bearer token of the admin API under `/admin`; unset disables it.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub admin_token: Option<SecretString>,
+
+    /// Delays before each retry of a failed event, comma-separated; then it is `dead`.
+    #[arg(long, env = "RETRY_SCHEDULE", default_value = DEFAULT_RETRY_SCHEDULE)]
+    pub retry_schedule: RetrySchedule,
+
+    /// Applied and ignored events older than this are deleted (e.g. `30d`, `12h`).
+    #[arg(long, env = "EVENT_RETENTION", default_value = "30d", value_parser = retention)]
+    pub event_retention: Duration,
 }
 
 /// Values that may carry credentials are held redacted from the moment they are parsed, so a
 /// `Debug` of the arguments cannot print them.
 fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
+}
+
+/// `EVENT_RETENTION`: a duration such as `30d` or `12h`, at least one minute.
+fn retention(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(duration) if duration >= Duration::from_secs(60) => Ok(duration),
+        Ok(_) => Err("EVENT_RETENTION must be at least 1m".into()),
+        Err(_) => Err("EVENT_RETENTION must be a duration such as 30d or 12h".into()),
+    }
 }

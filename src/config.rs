@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
+use crate::processing::retry::WorkerConfig;
 use crate::webhook::WebhookSecrets;
 
 /// Everything `Application::build` needs besides the database pool.
@@ -11,6 +14,10 @@ pub struct AppConfig {
     /// Where to listen; port 0 picks a free port (tests).
     pub listen: SocketAddr,
     pub webhook: WebhookConfig,
+    /// `ADMIN_TOKEN`: the admin API's bearer token; `None` disables `/admin` entirely.
+    pub admin_token: Option<SecretString>,
+    /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
+    pub worker: WorkerConfig,
 }
 
 /// How deliveries are authenticated and bounded.

@@ -3,6 +3,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 /// Labels of a processed delivery.
@@ -18,12 +19,32 @@ pub struct RejectionLabels {
     pub reason: &'static str,
 }
 
+/// Labels of a retried or replayed event: `applied`, `still_failing` or `ignored`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AttemptLabels {
+    pub outcome: &'static str,
+}
+
+/// Labels of the events gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabels {
+    pub status: String,
+}
+
 /// The service's counters and the registry that exposes them.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     pub deliveries: Family<DeliveryLabels, Counter>,
     pub rejections: Family<RejectionLabels, Counter>,
+    /// Events tried again by the retry worker, by outcome.
+    pub retries: Family<AttemptLabels, Counter>,
+    /// Events replayed through the admin API, by outcome.
+    pub replays: Family<AttemptLabels, Counter>,
+    /// Events the retry worker gave up on.
+    pub dead: Counter,
+    /// Stored events by status, refreshed by the retry worker.
+    pub events: Family<StatusLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -41,10 +62,34 @@ impl Default for Metrics {
             "Requests rejected before processing, by reason",
             rejections.clone(),
         );
+        let retries = Family::<AttemptLabels, Counter>::default();
+        let replays = Family::<AttemptLabels, Counter>::default();
+        let dead = Counter::default();
+        let events = Family::<StatusLabels, Gauge>::default();
+        registry.register(
+            "retries",
+            "Failed events tried again by the retry worker, by outcome",
+            retries.clone(),
+        );
+        registry.register(
+            "replays",
+            "Events replayed through the admin API, by outcome",
+            replays.clone(),
+        );
+        registry.register(
+            "dead_events",
+            "Events given up as dead after the retry schedule",
+            dead.clone(),
+        );
+        registry.register("events", "Stored events by status", events.clone());
         Self {
             registry,
             deliveries,
             rejections,
+            retries,
+            replays,
+            dead,
+            events,
         }
     }
 }

@@ -9,6 +9,7 @@ use super::database::Database;
 use super::secrets;
 use crate::cli::ServeArgs;
 use crate::config::{AppConfig, WebhookConfig};
+use crate::processing::retry::WorkerConfig;
 use crate::startup::Application;
 use crate::store;
 
@@ -26,6 +27,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             secrets,
             tolerance: Duration::from_secs(args.webhook_tolerance_seconds),
             max_body_bytes: args.max_body_bytes,
+        },
+        admin_token: args.admin_token.clone(),
+        worker: WorkerConfig {
+            retention: args.event_retention,
+            ..WorkerConfig::with_schedule(args.retry_schedule.clone())
         },
     };
     let application = Application::build(config, database.pool.clone())

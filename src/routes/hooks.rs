@@ -12,6 +12,7 @@ use super::body::read_json_body;
 use super::error::ApiError;
 use crate::domain::Source;
 use crate::metrics::{DeliveryLabels, Metrics};
+use crate::processing::schedule::RetrySchedule;
 use crate::processing::{self, Outcome};
 use crate::webhook::{DeliveryHeaders, Verifier};
 
@@ -21,6 +22,8 @@ pub struct HookContext {
     pub max_body_bytes: usize,
     pub pool: PgPool,
     pub metrics: web::Data<Metrics>,
+    /// `RETRY_SCHEDULE`: when a delivery that failed to apply is first retried.
+    pub retry: RetrySchedule,
 }
 
 /// Supabase Auth Hooks. Every stored event is answered `200 {}` (Supabase's success), except
@@ -102,7 +105,9 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let outcome = match processing::process(&context.pool, source, &delivery, &body).await {
+    let outcome = match processing::process(&context.pool, source, &delivery, &body, &context.retry)
+        .await
+    {
         Ok(outcome) => outcome,
         // Never block a signup for want of a record (design §2).
         Err(error) if error.only_allows => {

@@ -1,0 +1,175 @@
+//! The background worker of `serve`: retries failed events on `RETRY_SCHEDULE` (then marks
+//! them `dead`), deletes events older than `EVENT_RETENTION`, and refreshes the events
+//! gauge. Work is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several
+//! instances on one database never apply the same event twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::schedule::RetrySchedule;
+use super::stored::{bury_expunged, outcome_label, reapply};
+use crate::metrics::{AttemptLabels, Metrics, StatusLabels};
+use crate::store::events::AppliedVia;
+use crate::store::{claims, retention, stats};
+
+/// Events claimed per transaction.
+const BATCH: i64 = 100;
+/// Events deleted per retention statement (small: each holds row locks).
+const RETENTION_BATCH: i64 = 500;
+/// Retention batches per housekeeping round, so that a backlog cannot starve retries.
+const RETENTION_ROUNDS: usize = 20;
+/// The worker looks for due events at least this often.
+const LONGEST_POLL: Duration = Duration::from_secs(1);
+const SHORTEST_POLL: Duration = Duration::from_millis(10);
+
+/// What the worker does and how often.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub schedule: RetrySchedule,
+    /// `applied` and `ignored` events older than this are deleted.
+    pub retention: Duration,
+    /// How often retention runs and the gauge is refreshed.
+    pub housekeeping_every: Duration,
+}
+
+impl WorkerConfig {
+    /// The product's defaults: `RETRY_SCHEDULE` and `EVENT_RETENTION` unset.
+    pub fn with_schedule(schedule: RetrySchedule) -> Self {
+        Self {
+            schedule,
+            retention: Duration::from_secs(30 * 24 * 3600),
+            housekeeping_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The running worker; `stop` ends it after the batch in hand.
+pub struct RetryWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RetryWorker {
+    /// Starts the worker on the current Tokio runtime.
+    pub fn spawn(pool: PgPool, config: WorkerConfig, metrics: Arc<Metrics>) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(pool, config, metrics, stopped));
+        Self { stop, task }
+    }
+
+    /// Asks the worker to stop and waits until it has (at most one batch).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn run(
+    pool: PgPool,
+    config: WorkerConfig,
+    metrics: Arc<Metrics>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let poll = config
+        .schedule
+        .shortest()
+        .clamp(SHORTEST_POLL, LONGEST_POLL);
+    let mut housekeeping_due = Instant::now();
+    tracing::info!(schedule = %config.schedule, "retry worker started");
+    while !*stopped.borrow() {
+        let retried = match retry_due(&pool, &config.schedule, &metrics).await {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(%error, "retry worker: cannot retry due events");
+                0
+            }
+        };
+        if Instant::now() >= housekeeping_due {
+            housekeeping(&pool, &config, &metrics).await;
+            housekeeping_due = Instant::now() + config.housekeeping_every;
+        }
+        // A full batch means more may be due: go on at once.
+        if retried as i64 == BATCH {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+    tracing::info!("retry worker stopped");
+}
+
+/// Retries one batch of due events in one transaction; how many were claimed.
+async fn retry_due(
+    pool: &PgPool,
+    schedule: &RetrySchedule,
+    metrics: &Metrics,
+) -> Result<usize, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let claimed = claims::claim_due(&mut transaction, BATCH).await?;
+    for event in &claimed {
+        let Some(outcome) = reapply(&mut transaction, event, AppliedVia::Retry, schedule).await?
+        else {
+            bury_expunged(&mut transaction, event.id).await?;
+            metrics.dead.inc();
+            continue;
+        };
+        let label = outcome_label(&outcome);
+        let dead = label == "still_failing" && schedule.is_exhausted(event.attempts + 1);
+        tracing::info!(event_id = event.id, outcome = label, dead, "event retried");
+        metrics
+            .retries
+            .get_or_create(&AttemptLabels { outcome: label })
+            .inc();
+        if dead {
+            metrics.dead.inc();
+        }
+    }
+    transaction.commit().await?;
+    Ok(claimed.len())
+}
+
+/// Retention, then the events gauge. Failures are logged and tried again next round.
+async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: &Metrics) {
+    let mut deleted = 0;
+    for _ in 0..RETENTION_ROUNDS {
+        match retention::delete_batch(pool, config.retention, RETENTION_BATCH).await {
+            Ok(count) => {
+                deleted += count;
+                if (count as i64) < RETENTION_BATCH {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "retention: cannot delete old events");
+                break;
+            }
+        }
+    }
+    if deleted > 0 {
+        tracing::info!(deleted, "retention: deleted old applied and ignored events");
+    }
+    match stats::events_by_source_and_status(pool).await {
+        Ok(rows) => {
+            for status in ["applied", "failed", "dead", "ignored"] {
+                let count: i64 = rows
+                    .iter()
+                    .filter(|(_, row_status, _)| row_status == status)
+                    .map(|(_, _, count)| count)
+                    .sum();
+                metrics
+                    .events
+                    .get_or_create(&StatusLabels {
+                        status: status.to_owned(),
+                    })
+                    .set(count);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot count events for the gauge"),
+    }
+}
