@@ -7,6 +7,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+mod events;
+
+pub use events::{EventsArgs, EventsCommand, FilterArgs};
+
 use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 use crate::telemetry::LogFormat;
 
@@ -40,6 +44,8 @@ pub enum Command {
     /// Manage webhook secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// List, show and replay stored events through a running instance's admin API.
+    Events(EventsArgs),
 }
 
 #[derive(Debug, Subcommand)]

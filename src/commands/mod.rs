@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 mod database;
+mod events;
 mod migrate;
 mod secrets;
 mod serve;
@@ -13,6 +14,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve::run(cli.serve).await,
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Migrate(args)) => migrate::run(args).await,
+        Some(Command::Events(args)) => events::run(args).await,
         Some(Command::Secret(SecretCommand::New)) => {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())
