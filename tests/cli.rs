@@ -6,6 +6,9 @@
 #[path = "cli/service.rs"]
 mod service;
 
+#[path = "cli/admin.rs"]
+mod admin;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -108,6 +111,10 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("WEBHOOK_TOLERANCE_SECONDS", "-5"),
         ("MAX_BODY_BYTES", "lots"),
         ("DATABASE_URL", "not a url"),
+        ("RETRY_SCHEDULE", "5s,soon"),
+        ("RETRY_SCHEDULE", ""),
+        ("EVENT_RETENTION", "forever"),
+        ("EVENT_RETENTION", "1s"),
     ];
 
     for (variable, value) in cases {

@@ -25,6 +25,8 @@ const RETENTION_ROUNDS: usize = 20;
 /// The worker looks for due events at least this often.
 const LONGEST_POLL: Duration = Duration::from_secs(1);
 const SHORTEST_POLL: Duration = Duration::from_millis(10);
+/// Pause after a failed round (the database is down), so the log is not flooded.
+const ERROR_PAUSE: Duration = Duration::from_secs(5);
 
 /// What the worker does and how often.
 #[derive(Debug, Clone)]
@@ -81,24 +83,31 @@ async fn run(
     let mut housekeeping_due = Instant::now();
     tracing::info!(schedule = %config.schedule, "retry worker started");
     while !*stopped.borrow() {
-        let retried = match retry_due(&pool, &config.schedule, &metrics).await {
-            Ok(count) => count,
-            Err(error) => {
-                tracing::warn!(%error, "retry worker: cannot retry due events");
-                0
+        let round = async {
+            let retried = retry_due(&pool, &config.schedule, &metrics).await;
+            if Instant::now() >= housekeeping_due {
+                housekeeping(&pool, &config, &metrics).await;
+                housekeeping_due = Instant::now() + config.housekeeping_every;
             }
+            retried
         };
-        if Instant::now() >= housekeeping_due {
-            housekeeping(&pool, &config, &metrics).await;
-            housekeeping_due = Instant::now() + config.housekeeping_every;
-        }
-        // A full batch means more may be due: go on at once.
-        if retried as i64 == BATCH {
-            continue;
-        }
+        // Stopping interrupts a round: its transaction is rolled back and its claims are
+        // released for another instance.
+        let pause = tokio::select! {
+            retried = round => match retried {
+                // A full batch means more may be due: go on at once.
+                Ok(count) if count as i64 == BATCH => continue,
+                Ok(_) => poll,
+                Err(error) => {
+                    tracing::warn!(%error, "retry worker: cannot retry due events");
+                    ERROR_PAUSE.max(poll)
+                }
+            },
+            _ = stopped.changed() => break,
+        };
         tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
-            _ = stopped.changed() => {}
+            _ = tokio::time::sleep(pause) => {}
+            _ = stopped.changed() => break,
         }
     }
     tracing::info!("retry worker stopped");
@@ -171,5 +180,28 @@ async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: &Metrics) {
             }
         }
         Err(error) => tracing::warn!(%error, "cannot count events for the gauge"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_worker_stops_promptly_even_while_the_database_is_unreachable() {
+        let options = "postgres://nobody@127.0.0.1:1/x".parse().unwrap();
+        let pool = crate::store::pool::connect_lazy(options);
+        let config = WorkerConfig::with_schedule(RetrySchedule::default());
+        let worker = RetryWorker::spawn(pool, config, Arc::new(Metrics::default()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+
+        let started = Instant::now();
+        worker.stop().await;
+
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -137,6 +137,11 @@ async fn bulk_replay_counts_on_a_dry_run_then_applies_and_a_second_run_changes_n
     assert_eq!(second["matched"], 0, "{second}");
     assert_eq!(second["replayed"], 0, "{second}");
     assert_eq!(mirrored(&app).await, 6);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("auth_mirror_replays_total{outcome=\"applied\"} 5\n"),
+        "{metrics}"
+    );
     for id in &event_ids(&app).await[1..] {
         assert_eq!(
             event_state(&app, *id).await,
