@@ -2,6 +2,7 @@
 //! and apply it with the convergence rule. Shared by the webhook handlers, the retry worker
 //! and replay (`stored`). The answer is given only after the commit.
 
+mod housekeeping;
 pub mod replay;
 pub mod retry;
 pub mod schedule;

@@ -1,6 +1,5 @@
 //! The background worker of `serve`: retries failed events on `RETRY_SCHEDULE` (then marks
-//! them `dead`), deletes events older than `EVENT_RETENTION`, and refreshes the events
-//! gauge. Work is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several
+//! them `dead`) and, every `housekeeping_every`, runs `housekeeping` (retention, gauge). Work is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several
 //! instances on one database never apply the same event twice.
 
 use std::sync::Arc;
@@ -10,18 +9,15 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::housekeeping::housekeeping;
 use super::schedule::RetrySchedule;
 use super::stored::{bury_expunged, outcome_label, reapply};
-use crate::metrics::{AttemptLabels, Metrics, StatusLabels};
+use crate::metrics::{AttemptLabels, Metrics};
+use crate::store::claims;
 use crate::store::events::AppliedVia;
-use crate::store::{claims, retention, stats};
 
 /// Events claimed per transaction.
 const BATCH: i64 = 100;
-/// Events deleted per retention statement (small: each holds row locks).
-const RETENTION_BATCH: i64 = 500;
-/// Retention batches per housekeeping round, so that a backlog cannot starve retries.
-const RETENTION_ROUNDS: usize = 20;
 /// The worker looks for due events at least this often.
 const LONGEST_POLL: Duration = Duration::from_secs(1);
 const SHORTEST_POLL: Duration = Duration::from_millis(10);
@@ -141,46 +137,6 @@ async fn retry_due(
     }
     transaction.commit().await?;
     Ok(claimed.len())
-}
-
-/// Retention, then the events gauge. Failures are logged and tried again next round.
-async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: &Metrics) {
-    let mut deleted = 0;
-    for _ in 0..RETENTION_ROUNDS {
-        match retention::delete_batch(pool, config.retention, RETENTION_BATCH).await {
-            Ok(count) => {
-                deleted += count;
-                if (count as i64) < RETENTION_BATCH {
-                    break;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "retention: cannot delete old events");
-                break;
-            }
-        }
-    }
-    if deleted > 0 {
-        tracing::info!(deleted, "retention: deleted old applied and ignored events");
-    }
-    match stats::events_by_source_and_status(pool).await {
-        Ok(rows) => {
-            for status in ["applied", "failed", "dead", "ignored"] {
-                let count: i64 = rows
-                    .iter()
-                    .filter(|(_, row_status, _)| row_status == status)
-                    .map(|(_, _, count)| count)
-                    .sum();
-                metrics
-                    .events
-                    .get_or_create(&StatusLabels {
-                        status: status.to_owned(),
-                    })
-                    .set(count);
-            }
-        }
-        Err(error) => tracing::warn!(%error, "cannot count events for the gauge"),
-    }
 }
 
 #[cfg(test)]
