@@ -4,11 +4,13 @@
 mod cursor;
 mod error;
 mod filter;
+mod page;
 pub mod types;
 
 pub use cursor::Cursor;
 pub use error::InputError;
 pub use filter::{parse_limit, EventFilter, RawFilter};
+pub use page::PageRequest;
 
 /// Largest page of `GET /admin/events` and `GET /admin/trigger-errors`.
 pub const MAX_PAGE: i64 = 500;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{AdminContext, AdminError};
 use crate::admin::types::{EventDetail, EventPage, Expunged};
-use crate::admin::{self, Cursor, EventFilter, InputError, RawFilter};
+use crate::admin::{Cursor, EventFilter, InputError, PageRequest, RawFilter};
 use crate::store::admin_events;
 
 /// The query string of `GET /admin/events`.
@@ -53,25 +53,14 @@ pub async fn list(
 ) -> Result<HttpResponse, AdminError> {
     refuse_unknown(&query.unknown)?;
     let filter = EventFilter::try_from(&query.filter)?;
-    let limit = query
-        .limit
-        .as_deref()
-        .map(|text| text.parse::<i64>().map_err(|_| InputError::InvalidLimit))
-        .transpose()?;
-    let limit = admin::parse_limit(limit, admin::DEFAULT_PAGE, admin::MAX_PAGE)?;
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|text| Cursor::decode(text, Cursor::EventsBefore).map(Cursor::id))
-        .transpose()?;
-    let items = admin_events::list(&context.pool, &filter, before, limit).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| {
-            items
-                .last()
-                .map(|last| Cursor::EventsBefore(last.id).encode())
-        })
-        .flatten();
+    let page = PageRequest::parse(
+        query.limit.as_deref(),
+        query.cursor.as_deref(),
+        Cursor::EventsBefore,
+    )?;
+    let items = admin_events::list(&context.pool, &filter, page.before, page.limit).await?;
+    let last_id = items.last().map(|last| last.id);
+    let next_cursor = page.next_cursor(items.len(), last_id, Cursor::EventsBefore);
     tracing::info!(
         target: "audit", action = "events.list", filters = ?query.filter,
         count = items.len(), "admin call"

@@ -27,10 +27,8 @@ pub async fn replay_one(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AdminError> {
     let id = id.into_inner();
-    let result = replay::replay_one(&context.pool, id, &context.schedule, &context.metrics).await;
-    let result = result.inspect_err(|error| {
-        tracing::info!(target: "audit", action = "events.replay", event_id = id, %error, "admin call");
-    })?;
+    // A refusal (unknown id, expunged payload) is audited where errors become responses.
+    let result = replay::replay_one(&context.pool, id, &context.schedule, &context.metrics).await?;
     tracing::info!(
         target: "audit", action = "events.replay", event_id = id,
         outcome = %result.outcome, "admin call"

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::{AdminContext, AdminError};
 use crate::admin::types::{Stats, TriggerErrorPage};
-use crate::admin::{self, Cursor, InputError};
+use crate::admin::{Cursor, PageRequest};
 use crate::store::stats;
 
 /// Counts per status and source, the oldest failed and dead events, trigger errors.
@@ -62,25 +62,14 @@ pub async fn trigger_errors(
     context: web::Data<AdminContext>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AdminError> {
-    let limit = query
-        .limit
-        .as_deref()
-        .map(|text| text.parse::<i64>().map_err(|_| InputError::InvalidLimit))
-        .transpose()?;
-    let limit = admin::parse_limit(limit, admin::DEFAULT_PAGE, admin::MAX_PAGE)?;
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|text| Cursor::decode(text, Cursor::TriggerErrorsBefore).map(Cursor::id))
-        .transpose()?;
-    let items = stats::list_trigger_errors(&context.pool, before, limit).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| {
-            items
-                .last()
-                .map(|last| Cursor::TriggerErrorsBefore(last.id).encode())
-        })
-        .flatten();
+    let page = PageRequest::parse(
+        query.limit.as_deref(),
+        query.cursor.as_deref(),
+        Cursor::TriggerErrorsBefore,
+    )?;
+    let items = stats::list_trigger_errors(&context.pool, page.before, page.limit).await?;
+    let last_id = items.last().map(|last| last.id);
+    let next_cursor = page.next_cursor(items.len(), last_id, Cursor::TriggerErrorsBefore);
     tracing::info!(target: "audit", action = "trigger_errors.list", count = items.len(), "admin call");
     Ok(HttpResponse::Ok().json(TriggerErrorPage { items, next_cursor }))
 }

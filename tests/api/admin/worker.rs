@@ -154,3 +154,39 @@ async fn retention_deletes_old_applied_and_ignored_events_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_worker_gives_up_at_once_on_a_failed_event_whose_payload_was_expunged() {
+    let app = spawn_admin_app(AdminSetup {
+        schedule: "50ms,50ms,50ms,50ms",
+        ..AdminSetup::default()
+    })
+    .await;
+    sabotage(&app).await;
+    deliver_signup(&app).await;
+    let id = event_ids(&app).await[0];
+    sqlx::query("update auth_mirror.events set payload = null where id = $1")
+        .bind(id)
+        .execute(&app.database.pool)
+        .await
+        .unwrap();
+
+    eventually("the event is dead", || async {
+        event_state(&app, id).await.0 == "dead"
+    })
+    .await;
+
+    let last_error: Option<String> =
+        sqlx::query_scalar("select last_error from auth_mirror.events where id = $1")
+            .bind(id)
+            .fetch_one(&app.database.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        last_error.as_deref(),
+        Some("payload expunged; cannot be applied")
+    );
+    assert!(metrics(&app)
+        .await
+        .contains("auth_mirror_dead_events_total 1\n"));
+}
