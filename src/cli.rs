@@ -7,12 +7,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
+use crate::telemetry::LogFormat;
+
 mod events;
 
 pub use events::{EventsArgs, EventsCommand, FilterArgs};
-
-use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
-use crate::telemetry::LogFormat;
 
 /// Mirrors Supabase auth users into `public.users` from signed auth webhooks.
 #[derive(Debug, Parser)]
