@@ -38,7 +38,10 @@ fn main() {
 
 async fn run(events: usize) {
     let (server, _throwaway) = match std::env::var("DATABASE_URL") {
-        Ok(url) => (PgConnectOptions::from_str(&url).expect("DATABASE_URL"), None),
+        Ok(url) => (
+            PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
+            None,
+        ),
         Err(_) => {
             let throwaway = Throwaway::start().expect("throwaway cluster");
             let options = throwaway.cluster().connect_options("postgres");
@@ -53,9 +56,13 @@ async fn run(events: usize) {
     ] {
         let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect_with(&server).await.expect("connect");
-        store::bootstrap::create_database(&mut admin, &name).await.expect("create");
+        store::bootstrap::create_database(&mut admin, &name)
+            .await
+            .expect("create");
         let pool = store::pool::connect_lazy(server.clone().database(&name));
-        store::bootstrap::apply_supabase_fixture(&pool).await.expect("fixture");
+        store::bootstrap::apply_supabase_fixture(&pool)
+            .await
+            .expect("fixture");
         store::migrate::run(&pool).await.expect("migrate");
         store_failed_events(&pool, events, worker).await;
 
@@ -80,17 +87,20 @@ async fn run(events: usize) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let elapsed = started.elapsed();
-        let twice: i64 = sqlx::query_scalar("select count(*) from auth_mirror.events where attempts <> 2")
-            .fetch_one(&pool)
-            .await
-            .expect("count");
+        let twice: i64 =
+            sqlx::query_scalar("select count(*) from auth_mirror.events where attempts <> 2")
+                .fetch_one(&pool)
+                .await
+                .expect("count");
         println!(
             "replay: {case}: {events} events in {:.2} s, {:.0} events/s; applied more than once: {twice}",
             elapsed.as_secs_f64(),
             events as f64 / elapsed.as_secs_f64()
         );
         pool.close().await;
-        store::bootstrap::drop_database(&mut admin, &name).await.expect("drop");
+        store::bootstrap::drop_database(&mut admin, &name)
+            .await
+            .expect("drop");
     }
 }
 

@@ -19,17 +19,28 @@ use crate::processing::schedule::RetrySchedule;
 
 /// What the admin handlers share.
 pub struct AdminContext {
-    pub(super) token_digest: [u8; 32],
+    token_digest: [u8; 32],
     pub pool: PgPool,
     pub schedule: RetrySchedule,
     pub metrics: Arc<Metrics>,
 }
 
-pub(super) fn digest(token: &SecretString) -> [u8; 32] {
-    Sha256::digest(token.expose_secret().as_bytes()).into()
-}
-
 impl AdminContext {
+    /// What the admin handlers share; only a digest of the token is kept.
+    pub fn new(
+        token: &SecretString,
+        pool: PgPool,
+        schedule: RetrySchedule,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            token_digest: Sha256::digest(token.expose_secret().as_bytes()).into(),
+            pool,
+            schedule,
+            metrics,
+        }
+    }
+
     /// Whether an `Authorization` header value carries the admin token.
     fn authorizes(&self, header: Option<&str>) -> bool {
         let Some((scheme, token)) = header.and_then(|value| value.split_once(' ')) else {

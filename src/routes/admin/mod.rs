@@ -8,35 +8,11 @@ pub mod openapi;
 mod replay;
 mod stats;
 
-use std::sync::Arc;
-
 use actix_web::middleware::from_fn;
 use actix_web::web;
-use secrecy::SecretString;
-use sqlx::PgPool;
 
 pub use auth::AdminContext;
 pub use error::AdminError;
-
-use crate::metrics::Metrics;
-use crate::processing::schedule::RetrySchedule;
-
-impl AdminContext {
-    /// What the admin handlers share.
-    pub fn new(
-        token: &SecretString,
-        pool: PgPool,
-        schedule: RetrySchedule,
-        metrics: Arc<Metrics>,
-    ) -> Self {
-        Self {
-            token_digest: auth::digest(token),
-            pool,
-            schedule,
-            metrics,
-        }
-    }
-}
 
 /// The admin routes, when the admin API is enabled.
 pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<AdminContext>>) {

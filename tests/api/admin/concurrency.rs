@@ -76,3 +76,35 @@ async fn two_instances_replaying_one_event_at_once_apply_it_once() {
         ("applied".into(), 2, Some("replay".into()))
     );
 }
+
+#[tokio::test]
+async fn the_retry_workers_of_two_instances_retry_each_event_exactly_once() {
+    let app = spawn_admin_app(AdminSetup::default()).await;
+    app.another_instance();
+    sabotage(&app).await;
+    for _ in 0..EVENTS {
+        deliver_signup(&app).await;
+    }
+    repair(&app).await;
+
+    // Everything is due at once: both workers (polling every second) claim batches of it.
+    sqlx::query("update auth_mirror.events set next_attempt_at = now()")
+        .execute(&app.database.pool)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while mirrored(&app).await < EVENTS as i64 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the workers did not catch up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    for id in event_ids(&app).await {
+        assert_eq!(
+            event_state(&app, id).await,
+            ("applied".into(), 2, Some("retry".into()))
+        );
+    }
+}
