@@ -97,7 +97,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Bearer token of the admin API under `/admin`; unset disables it.
+    /// Bearer token of the admin API under `/admin` (at least 16 characters); unset
+    /// disables it.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
     pub admin_token: Option<SecretString>,
 

@@ -115,6 +115,7 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("RETRY_SCHEDULE", ""),
         ("EVENT_RETENTION", "forever"),
         ("EVENT_RETENTION", "1s"),
+        ("ADMIN_TOKEN", ""),
     ];
 
     for (variable, value) in cases {

@@ -40,12 +40,15 @@ pub async fn replay_one(
     let outcome = if matches!(event.status.as_str(), "applied" | "ignored") {
         "already_done"
     } else {
-        replay_claimed(&mut transaction, &event, schedule, metrics)
+        replay_claimed(&mut transaction, &event, schedule)
             .await?
             .ok_or(ReplayError::Expunged)?
     };
     let summary = admin_events::summary(&mut transaction, id).await?;
     transaction.commit().await?;
+    if outcome != "already_done" {
+        count(metrics, outcome, 1);
+    }
     Ok(ReplayResult {
         id,
         outcome: outcome.to_owned(),
@@ -78,17 +81,25 @@ pub async fn replay_bulk(
         let mut transaction = pool.begin().await?;
         let batch = BATCH.min(limit - summary.replayed);
         let claimed = claims::claim_replayable(&mut transaction, filter, after, batch).await?;
+        let mut done = BulkReplaySummary::default();
         for event in &claimed {
             after = event.id;
-            match replay_claimed(&mut transaction, event, schedule, metrics).await? {
-                Some("applied") => summary.applied += 1,
-                Some("ignored") => summary.ignored += 1,
-                Some(_) => summary.still_failing += 1,
+            match replay_claimed(&mut transaction, event, schedule).await? {
+                Some("applied") => done.applied += 1,
+                Some("ignored") => done.ignored += 1,
+                Some(_) => done.still_failing += 1,
                 None => continue,
             }
-            summary.replayed += 1;
+            done.replayed += 1;
         }
         transaction.commit().await?;
+        count(metrics, "applied", done.applied);
+        count(metrics, "ignored", done.ignored);
+        count(metrics, "still_failing", done.still_failing);
+        summary.replayed += done.replayed;
+        summary.applied += done.applied;
+        summary.ignored += done.ignored;
+        summary.still_failing += done.still_failing;
         if (claimed.len() as i64) < batch {
             break;
         }
@@ -121,15 +132,18 @@ async fn replay_claimed(
     connection: &mut sqlx::PgConnection,
     event: &ClaimedEvent,
     schedule: &RetrySchedule,
-    metrics: &Metrics,
 ) -> Result<Option<&'static str>, sqlx::Error> {
-    let Some(outcome) = reapply(connection, event, AppliedVia::Replay, schedule).await? else {
-        return Ok(None);
-    };
-    let label = outcome_label(&outcome);
-    metrics
-        .replays
-        .get_or_create(&AttemptLabels { outcome: label })
-        .inc();
-    Ok(Some(label))
+    let outcome = reapply(connection, event, AppliedVia::Replay, schedule).await?;
+    Ok(outcome.as_ref().map(outcome_label))
+}
+
+/// Counts committed replays.
+fn count(metrics: &Metrics, outcome: &'static str, replays: i64) {
+    if replays > 0 {
+        let labels = AttemptLabels { outcome };
+        metrics
+            .replays
+            .get_or_create(&labels)
+            .inc_by(replays as u64);
+    }
 }

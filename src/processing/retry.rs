@@ -109,7 +109,8 @@ async fn run(
     tracing::info!("retry worker stopped");
 }
 
-/// Retries one batch of due events in one transaction; how many were claimed.
+/// Retries one batch of due events in one transaction; how many were claimed. Counted in
+/// the metrics once committed.
 async fn retry_due(
     pool: &PgPool,
     schedule: &RetrySchedule,
@@ -117,25 +118,42 @@ async fn retry_due(
 ) -> Result<usize, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let claimed = claims::claim_due(&mut transaction, BATCH).await?;
+    let mut outcomes = Vec::with_capacity(claimed.len());
+    let mut dead = 0;
     for event in &claimed {
         let Some(outcome) = reapply(&mut transaction, event, AppliedVia::Retry, schedule).await?
         else {
             bury_expunged(&mut transaction, event.id).await?;
-            metrics.dead.inc();
+            tracing::debug!(event_id = event.id, "payload expunged: event is dead");
+            dead += 1;
             continue;
         };
         let label = outcome_label(&outcome);
-        let dead = label == "still_failing" && schedule.is_exhausted(event.attempts + 1);
-        tracing::info!(event_id = event.id, outcome = label, dead, "event retried");
-        metrics
-            .retries
-            .get_or_create(&AttemptLabels { outcome: label })
-            .inc();
-        if dead {
-            metrics.dead.inc();
-        }
+        let gave_up = label == "still_failing" && schedule.is_exhausted(event.attempts + 1);
+        tracing::debug!(
+            event_id = event.id,
+            outcome = label,
+            dead = gave_up,
+            "event retried"
+        );
+        outcomes.push(label);
+        dead += u64::from(gave_up);
     }
     transaction.commit().await?;
+    for label in &outcomes {
+        let labels = AttemptLabels { outcome: label };
+        metrics.retries.get_or_create(&labels).inc();
+    }
+    metrics.dead.inc_by(dead);
+    if !claimed.is_empty() {
+        let applied = outcomes.iter().filter(|label| **label == "applied").count();
+        tracing::info!(
+            retried = claimed.len(),
+            applied,
+            dead,
+            "retry worker: batch done"
+        );
+    }
     Ok(claimed.len())
 }
 

@@ -2,7 +2,7 @@
 //! audit line, and no log line carries the token, an email or a payload.
 
 use super::service::Service;
-use super::{auth_mirror, run, sandbox};
+use super::{auth_mirror, run, sandbox, UNREACHABLE_DATABASE};
 
 const TOKEN: &str = "audit-test-token-7c1e";
 
@@ -84,4 +84,32 @@ async fn admin_calls_are_audited_without_token_email_or_payload() {
             assert!(!line.contains(forbidden), "{forbidden:?} in: {line}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_short_admin_token_stops_start_up_without_echoing_it() {
+    let dir = sandbox();
+    let short = "short-admin-tok";
+    let mut command = auth_mirror(dir.path(), &["serve"]);
+    command
+        .env("DATABASE_URL", UNREACHABLE_DATABASE)
+        .env(
+            "WEBHOOK_SECRETS",
+            auth_mirror::webhook::WebhookSecrets::generate(),
+        )
+        .env("ADMIN_TOKEN", short);
+
+    let output = run(command).await;
+
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!output.status.success(), "{printed}");
+    assert!(
+        printed.contains("ADMIN_TOKEN must be at least 16 characters"),
+        "{printed}"
+    );
+    assert!(!printed.contains(short), "the token was printed: {printed}");
 }
