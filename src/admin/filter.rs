@@ -92,7 +92,8 @@ impl TryFrom<&RawFilter> for EventFilter {
 
 fn parse_time(text: Option<&str>, name: &'static str) -> Result<Option<DateTime<Utc>>, InputError> {
     text.map(|text| {
-        DateTime::parse_from_rfc3339(text)
+        // An unencoded `+02:00` in a query string arrives as ` 02:00`.
+        DateTime::parse_from_rfc3339(&text.replace(' ', "+"))
             .map(|time| time.with_timezone(&Utc))
             .map_err(|_| InputError::InvalidTime(name))
     })
@@ -134,6 +135,15 @@ mod tests {
         for (field, value, expected) in cases {
             assert_eq!(EventFilter::try_from(&raw(field, value)), Err(expected));
         }
+    }
+
+    #[test]
+    fn an_offset_whose_plus_became_a_space_in_a_query_string_still_parses() {
+        let filter = EventFilter::try_from(&raw("since", "2024-05-01T12:00:00 02:00")).unwrap();
+        assert_eq!(
+            filter.since.unwrap().to_rfc3339(),
+            "2024-05-01T10:00:00+00:00"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod concurrency;
 mod listing;
 mod openapi;
 mod replay;
+mod stats;
 mod worker;
 
 use serde_json::Value;
