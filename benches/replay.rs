@@ -6,20 +6,18 @@
 //! `after-user-created` hooks for distinct users, stored as `failed` by SQL (what a delivery
 //! during a bad migration leaves), then replayed through the real apply path.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use auth_mirror::config::{AppConfig, WebhookConfig};
-use auth_mirror::embedded_db::Throwaway;
+use auth_mirror::config::AppConfig;
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
-use auth_mirror::store;
 use auth_mirror::webhook::WebhookSecrets;
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
+
+#[path = "support/mod.rs"]
+mod support;
 
 const TOKEN: &str = "bench-admin-token";
 
@@ -37,33 +35,15 @@ fn main() {
 }
 
 async fn run(events: usize) {
-    let (server, _throwaway) = match std::env::var("DATABASE_URL") {
-        Ok(url) => (
-            PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
-            None,
-        ),
-        Err(_) => {
-            let throwaway = Throwaway::start().expect("throwaway cluster");
-            let options = throwaway.cluster().connect_options("postgres");
-            (options, Some(throwaway))
-        }
-    };
+    let server = support::Server::start();
     let client = reqwest::Client::new();
     for (case, instances, worker) in [
         ("bulk replay, 1 instance", 1, false),
         ("bulk replay, 2 instances at once", 2, false),
         ("retry worker, 1 instance", 1, true),
     ] {
-        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect_with(&server).await.expect("connect");
-        store::bootstrap::create_database(&mut admin, &name)
-            .await
-            .expect("create");
-        let pool = store::pool::connect_lazy(server.clone().database(&name));
-        store::bootstrap::apply_supabase_fixture(&pool)
-            .await
-            .expect("fixture");
-        store::migrate::run(&pool).await.expect("migrate");
+        let database = server.fresh_database().await;
+        let pool = database.pool.clone();
         store_failed_events(&pool, events, worker).await;
 
         // In the bulk cases no event is due for a retry, so the worker stays out of the way.
@@ -83,24 +63,17 @@ async fn run(events: usize) {
                 assert_eq!(summary["still_failing"], 0, "{summary}");
             }
         }
-        while applied(&pool).await < events as i64 {
+        while support::count_events(&pool, "status = 'applied'").await < events as i64 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let elapsed = started.elapsed();
-        let twice: i64 =
-            sqlx::query_scalar("select count(*) from auth_mirror.events where attempts <> 2")
-                .fetch_one(&pool)
-                .await
-                .expect("count");
+        let twice = support::count_events(&pool, "attempts <> 2").await;
         println!(
             "replay: {case}: {events} events in {:.2} s, {:.0} events/s; applied more than once: {twice}",
             elapsed.as_secs_f64(),
             events as f64 / elapsed.as_secs_f64()
         );
-        pool.close().await;
-        store::bootstrap::drop_database(&mut admin, &name)
-            .await
-            .expect("drop");
+        database.drop().await;
     }
 }
 
@@ -144,24 +117,12 @@ async fn store_failed_events(pool: &PgPool, events: usize, due_now: bool) {
 fn start(pool: &PgPool, schedule: &str) -> String {
     let secrets = WebhookSecrets::parse(&WebhookSecrets::generate()).expect("secret");
     let config = AppConfig {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        webhook: WebhookConfig {
-            secrets,
-            tolerance: Duration::from_secs(300),
-            max_body_bytes: 1 << 20,
-        },
         admin_token: Some(SecretString::from(TOKEN)),
         worker: WorkerConfig::with_schedule(schedule.parse().expect("schedule")),
+        ..support::app_config(secrets)
     };
     let app = Application::build(config, pool.clone()).expect("app");
     let url = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     url
-}
-
-async fn applied(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select count(*) from auth_mirror.events where status = 'applied'")
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
