@@ -24,8 +24,6 @@ pub enum InputError {
     LimitTooLarge(i64),
     #[error("unknown or malformed parameter: {0}")]
     UnknownParameter(String),
-    #[error("only failed and dead events are replayed; status must be failed or dead")]
-    NotReplayableStatus,
 }
 
 impl InputError {
@@ -42,7 +40,6 @@ impl InputError {
             Self::InvalidLimit => "invalid_limit",
             Self::LimitTooLarge(_) => "limit_too_large",
             Self::UnknownParameter(_) => "invalid_parameter",
-            Self::NotReplayableStatus => "not_replayable_status",
         }
     }
 }

@@ -73,8 +73,8 @@ pub struct ReplayResult {
     pub attempts: i32,
 }
 
-/// `POST /admin/events/replay`: the filters of `GET /admin/events` (status, if given, must
-/// be `failed` or `dead`; without it both are replayed), plus what to do.
+/// `POST /admin/events/replay`: the filters of `GET /admin/events` (only failed and dead
+/// events are replayed: without `status` both), plus what to do.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BulkReplayRequest {
     #[serde(flatten)]

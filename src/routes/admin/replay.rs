@@ -5,9 +5,8 @@ use actix_web::{web, HttpResponse};
 use super::events::refuse_unknown;
 use super::{AdminContext, AdminError};
 use crate::admin::types::{BulkReplayRequest, BulkReplaySummary, ReplayResult};
-use crate::admin::{self, Cursor, EventFilter, InputError};
+use crate::admin::{self, Cursor, EventFilter};
 use crate::processing::replay;
-use crate::store::events::EventStatus;
 
 /// Replays one event through the same apply path as a delivery; answers what came of it.
 /// An event that is applied or ignored already is left as it is (`already_done`).
@@ -36,14 +35,15 @@ pub async fn replay_one(
     Ok(HttpResponse::Ok().json(result))
 }
 
-/// Replays failed and dead events matching the filters, in bounded batches; with `dry_run`,
-/// only counts them. Two concurrent calls (from two instances) never apply an event twice.
+/// Replays failed and dead events matching the filters, in bounded batches (a filter on
+/// `applied` or `ignored` matches nothing to replay: a harmless no-op); with `dry_run`, only
+/// counts them. Two concurrent calls (from two instances) never apply an event twice.
 #[utoipa::path(
     post, path = "/admin/events/replay", tag = "replay",
     request_body = BulkReplayRequest,
     responses(
         (status = 200, body = BulkReplaySummary),
-        (status = 400, description = "invalid_body, invalid_status, not_replayable_status, invalid_source, invalid_kind, invalid_user_id, invalid_time, invalid_time_range, invalid_cursor, invalid_limit, limit_too_large"),
+        (status = 400, description = "invalid_body, invalid_status, invalid_source, invalid_kind, invalid_user_id, invalid_time, invalid_time_range, invalid_cursor, invalid_limit, limit_too_large"),
         (status = 401, description = "unauthorized"),
     ),
     security(("bearer" = []))
@@ -54,12 +54,6 @@ pub async fn replay_bulk(
 ) -> Result<HttpResponse, AdminError> {
     refuse_unknown(&body.unknown)?;
     let filter = EventFilter::try_from(&body.filter)?;
-    if matches!(
-        filter.status,
-        Some(EventStatus::Applied | EventStatus::Ignored)
-    ) {
-        return Err(InputError::NotReplayableStatus.into());
-    }
     let limit = admin::parse_limit(
         body.limit,
         admin::DEFAULT_BULK_REPLAY,

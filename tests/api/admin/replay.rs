@@ -136,6 +136,16 @@ async fn bulk_replay_counts_on_a_dry_run_then_applies_and_a_second_run_changes_n
     );
     assert_eq!(second["matched"], 0, "{second}");
     assert_eq!(second["replayed"], 0, "{second}");
+    let (status, applied) =
+        admin_post(&app, "/admin/events/replay", json!({"status": "applied"})).await;
+    assert_eq!(
+        status, 200,
+        "replaying applied events is a harmless no-op: {applied}"
+    );
+    assert_eq!(
+        (applied["matched"].clone(), applied["replayed"].clone()),
+        (json!(0), json!(0))
+    );
     assert_eq!(mirrored(&app).await, 6);
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
