@@ -30,13 +30,21 @@ pub async fn reapply(
         _ => Source::AuthHook,
     };
     let outcome = match ParsedEvent::parse(source, payload) {
-        Ok(parsed) => match &parsed.action {
-            Action::Mirror(state) => apply(connection, event.id, state, via, after_failure).await?,
-            action => {
-                events::mark_ignored(connection, event.id, via).await?;
-                settled_outcome(action)
+        Ok(parsed) => {
+            if event.kind == "unparsed" {
+                events::set_parsed_identity(connection, event.id, &parsed.kind, parsed.user_id)
+                    .await?;
             }
-        },
+            match &parsed.action {
+                Action::Mirror(state) => {
+                    apply(connection, event.id, state, via, after_failure).await?
+                }
+                action => {
+                    events::mark_ignored(connection, event.id, via).await?;
+                    settled_outcome(action)
+                }
+            }
+        }
         Err(failure) => {
             let retry_in = after_failure.retry_in();
             events::mark_failed(connection, event.id, &failure.reason, retry_in, via).await?;

@@ -13,13 +13,15 @@ use crate::admin::EventFilter;
 pub struct ClaimedEvent {
     pub id: i64,
     pub source: String,
+    /// `unparsed` when the body did not parse on arrival.
+    pub kind: String,
     pub status: String,
     pub attempts: i32,
     /// NULL once expunged.
     pub payload: Option<Vec<u8>>,
 }
 
-const CLAIMED_COLUMNS: &str = "id, source, status, attempts, payload";
+const CLAIMED_COLUMNS: &str = "id, source, kind, status, attempts, payload";
 
 /// Up to `limit` failed events whose next attempt is due, oldest due first.
 pub async fn claim_due(

@@ -138,6 +138,23 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Gives an event stored as `unparsed` the kind and user its payload now parses into (after
+/// a parser fix).
+pub async fn set_parsed_identity(
+    connection: &mut PgConnection,
+    id: i64,
+    kind: &str,
+    user_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update auth_mirror.events set kind = $2, user_id = $3 where id = $1")
+        .bind(id)
+        .bind(kind)
+        .bind(user_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
 /// Records a retry or replay whose stored event needs no write to the mirror (it parses,
 /// now, into an event this service records but does not apply).
 pub async fn mark_ignored(

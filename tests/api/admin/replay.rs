@@ -221,3 +221,34 @@ async fn bulk_replay_counts_expunged_events_apart_and_leaves_them() {
     );
     assert_eq!(mirrored(&app).await, 2);
 }
+
+#[tokio::test]
+async fn an_event_that_did_not_parse_is_applied_and_named_once_the_parser_reads_it() {
+    let app = spawn_admin_app(AdminSetup::default()).await;
+    let user = uuid::Uuid::new_v4();
+    let body = crate::payloads::hook(
+        "after-user-created",
+        uuid::Uuid::new_v4(),
+        crate::payloads::hook_user(user, "ada@example.org", "2024-05-01T10:00:00Z"),
+    );
+    // What an older version, whose parser refused this body, left behind.
+    let id: i64 = sqlx::query_scalar(
+        "insert into auth_mirror.events (source, kind, event_key, webhook_id, signed_at, payload, \
+           status, last_error, next_attempt_at) \
+         values ('auth_hook', 'unparsed', 'auth_hook:body:old', 'msg_old', now(), $1, 'failed', \
+                 'a field has an unexpected type or value', now() + interval '1 hour') \
+         returning id",
+    )
+    .bind(&body)
+    .fetch_one(&app.database.pool)
+    .await
+    .unwrap();
+
+    let (_, answer) = admin_post(&app, &format!("/admin/events/{id}/replay"), json!(null)).await;
+
+    assert_eq!(answer["outcome"], "applied", "{answer}");
+    let (_, shown) = crate::admin::admin_get(&app, &format!("/admin/events/{id}")).await;
+    assert_eq!(shown["kind"], "after-user-created");
+    assert_eq!(shown["user_id"], user.to_string());
+    assert!(app.mirror_row(user).await.is_some());
+}
