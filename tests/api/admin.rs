@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod bulk;
 mod cli;
 mod concurrency;
 mod listing;
