@@ -50,6 +50,7 @@ pub enum EventsCommand {
     /// Replay one event by id, or every failed and dead event matching the filters.
     Replay {
         /// The event to replay; without it, a bulk replay by filter.
+        #[arg(conflicts_with_all = ["status", "source", "kind", "user_id", "since", "until"])]
         id: Option<i64>,
         #[command(flatten)]
         filter: FilterArgs,

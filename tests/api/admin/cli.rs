@@ -168,6 +168,7 @@ async fn events_explains_a_missing_or_wrong_token_an_unreachable_url_and_bad_fil
     .await;
     let bad_filter = events(&app, &["list", "--status", "broken"]).await;
     let unknown = events(&app, &["show", "987654"]).await;
+    let one_and_filters = events(&app, &["replay", "1", "--status", "failed"]).await;
 
     for (case, output, expected) in [
         ("no token", &no_token, "ADMIN_TOKEN"),
@@ -179,6 +180,7 @@ async fn events_explains_a_missing_or_wrong_token_an_unreachable_url_and_bad_fil
         ),
         ("bad filter", &bad_filter, "400 invalid_status"),
         ("unknown id", &unknown, "404 event_not_found"),
+        ("an id and filters", &one_and_filters, "cannot be used with"),
     ] {
         assert!(!output.status.success(), "{case}");
         assert!(
