@@ -33,6 +33,13 @@ pub struct RawFilter {
     pub until: Option<String>,
 }
 
+impl RawFilter {
+    /// The filters that are set, as compact JSON for the audit log (`{}` for none).
+    pub fn audit(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 /// Parsed filters; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {

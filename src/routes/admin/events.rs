@@ -62,7 +62,7 @@ pub async fn list(
     let last_id = items.last().map(|last| last.id);
     let next_cursor = page.next_cursor(items.len(), last_id, Cursor::EventsBefore);
     tracing::info!(
-        target: "audit", action = "events.list", filters = ?query.filter,
+        target: "audit", action = "events.list", filters = %query.filter.audit(),
         count = items.len(), "admin call"
     );
     Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))

@@ -71,7 +71,7 @@ pub async fn replay_bulk(
         replay::replay_bulk(&context.pool, &filter, cursor, limit, schedule, metrics).await?
     };
     tracing::info!(
-        target: "audit", action = "events.replay_bulk", filters = ?body.filter,
+        target: "audit", action = "events.replay_bulk", filters = %body.filter.audit(),
         dry_run = body.dry_run, limit, matched = summary.matched, replayed = summary.replayed,
         applied = summary.applied, still_failing = summary.still_failing,
         expunged = summary.expunged, "admin call"
