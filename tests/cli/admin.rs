@@ -79,6 +79,11 @@ async fn admin_calls_are_audited_without_token_email_or_payload() {
             .any(|line| line.contains("\"code\":\"unauthorized\"")),
         "{audit:#?}"
     );
+    let bulk_filters = r#""filters":"{\"status\":\"failed\"}""#;
+    assert!(
+        audit.iter().any(|line| line.contains(bulk_filters)),
+        "only the filters that are set: {audit:#?}"
+    );
     for line in &lines {
         for forbidden in [TOKEN, "ada@example.com", "Ada Lovelace", "wrong-token-5d2a"] {
             assert!(!line.contains(forbidden), "{forbidden:?} in: {line}");
