@@ -4,18 +4,14 @@
 //! `cargo bench --bench ack_latency` (options: `-- <requests> <concurrency>`, default 4000 16).
 //! Each request is a distinct `after-user-created` delivery, signed like Supabase signs it.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use auth_mirror::config::{AppConfig, WebhookConfig};
-use auth_mirror::embedded_db::Throwaway;
 use auth_mirror::startup::Application;
-use auth_mirror::store;
 use auth_mirror::webhook::{sign, WebhookSecrets};
 use serde_json::json;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection};
+
+#[path = "support/mod.rs"]
+mod support;
 
 fn main() {
     let mut args = std::env::args()
@@ -32,42 +28,14 @@ fn main() {
 }
 
 async fn run(requests: usize, concurrency: usize) {
-    let (server, _throwaway) = match std::env::var("DATABASE_URL") {
-        Ok(url) => (
-            PgConnectOptions::from_str(&url).expect("DATABASE_URL"),
-            None,
-        ),
-        Err(_) => {
-            let throwaway = Throwaway::start().expect("throwaway cluster");
-            (
-                throwaway.cluster().connect_options("postgres"),
-                Some(throwaway),
-            )
-        }
-    };
-    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect_with(&server).await.expect("connect");
-    store::bootstrap::create_database(&mut admin, &name)
-        .await
-        .expect("create");
-    let pool = store::pool::connect_lazy(server.clone().database(&name));
-    store::bootstrap::apply_supabase_fixture(&pool)
-        .await
-        .expect("fixture");
-    store::migrate::run(&pool).await.expect("migrate");
+    let server = support::Server::start();
+    let database = server.fresh_database().await;
+    let pool = database.pool.clone();
 
     let secret = WebhookSecrets::generate();
     let secrets = WebhookSecrets::parse(&secret).expect("secret");
     let key = secrets.keys()[0].clone();
-    let config = AppConfig {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        shutdown_timeout: Duration::from_secs(5),
-        webhook: WebhookConfig {
-            secrets,
-            tolerance: Duration::from_secs(300),
-            max_body_bytes: 1 << 20,
-        },
-    };
+    let config = support::app_config(secrets);
     let app = Application::build(config, pool.clone()).expect("app");
     let url = format!("http://127.0.0.1:{}/hooks/auth", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -106,11 +74,7 @@ async fn run(requests: usize, concurrency: usize) {
     let elapsed = started.elapsed();
     latencies.sort();
     let percentile = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
-    let applied: i64 =
-        sqlx::query_scalar("select count(*) from auth_mirror.events where status = 'applied'")
-            .fetch_one(&pool)
-            .await
-            .expect("count");
+    let applied = support::count_events(&pool, "status = 'applied'").await;
     println!(
         "ack_latency: {requests} deliveries, {concurrency} concurrent: {:.0} deliveries/s; \
          p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {applied} applied",
@@ -120,10 +84,7 @@ async fn run(requests: usize, concurrency: usize) {
         ms(percentile(0.99)),
         ms(*latencies.last().expect("at least one request")),
     );
-    pool.close().await;
-    store::bootstrap::drop_database(&mut admin, &name)
-        .await
-        .expect("drop");
+    database.drop().await;
 }
 
 fn delivery_body() -> Vec<u8> {

@@ -2,11 +2,17 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 use crate::telemetry::LogFormat;
+
+mod events;
+
+pub use events::{EventsArgs, EventsCommand, FilterArgs};
 
 /// Mirrors Supabase auth users into `public.users` from signed auth webhooks.
 #[derive(Debug, Parser)]
@@ -43,6 +49,8 @@ pub enum Command {
     /// The database the service uses.
     #[command(subcommand)]
     Db(DbCommand),
+    /// List, show and replay stored events through a running instance's admin API.
+    Events(EventsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,10 +114,32 @@ pub struct ServeArgs {
     /// stop, then the database closes. Keep it below Fly's `kill_timeout`.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = crate::shutdown::DEFAULT_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_seconds: u64,
+
+    /// Bearer token of the admin API under `/admin` (at least 16 characters); unset
+    /// disables it.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub admin_token: Option<SecretString>,
+
+    /// Delays before each retry of a failed event, comma-separated; then it is `dead`.
+    #[arg(long, env = "RETRY_SCHEDULE", default_value = DEFAULT_RETRY_SCHEDULE)]
+    pub retry_schedule: RetrySchedule,
+
+    /// Applied and ignored events older than this are deleted (e.g. `30d`, `12h`).
+    #[arg(long, env = "EVENT_RETENTION", default_value = "30d", value_parser = retention)]
+    pub event_retention: Duration,
 }
 
 /// Values that may carry credentials are held redacted from the moment they are parsed, so a
 /// `Debug` of the arguments cannot print them.
 pub(crate) fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
+}
+
+/// `EVENT_RETENTION`: a duration such as `30d` or `12h`, at least one minute.
+fn retention(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(duration) if duration >= Duration::from_secs(60) => Ok(duration),
+        Ok(_) => Err("EVENT_RETENTION must be at least 1m".into()),
+        Err(_) => Err("EVENT_RETENTION must be a duration such as 30d or 12h".into()),
+    }
 }

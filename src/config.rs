@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
+use crate::processing::retry::WorkerConfig;
 use crate::webhook::WebhookSecrets;
 
 /// Everything `Application::build` needs besides the database pool.
@@ -13,6 +16,10 @@ pub struct AppConfig {
     /// How long a graceful stop may take (`SHUTDOWN_TIMEOUT_SECONDS`).
     pub shutdown_timeout: Duration,
     pub webhook: WebhookConfig,
+    /// `ADMIN_TOKEN`: the admin API's bearer token; `None` disables `/admin` entirely.
+    pub admin_token: Option<SecretString>,
+    /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
+    pub worker: WorkerConfig,
 }
 
 /// How deliveries are authenticated and bounded.

@@ -2,6 +2,7 @@
 //! the user it describes into `public.users` with an idempotent, order-independent upsert.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod cli;
 pub mod client;
 pub mod commands;

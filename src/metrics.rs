@@ -44,6 +44,18 @@ pub struct RequestLabels {
     pub status: u16,
 }
 
+/// Labels of a retried or replayed event: `applied`, `still_failing` or `ignored`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AttemptLabels {
+    pub outcome: &'static str,
+}
+
+/// Labels of the events gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabels {
+    pub status: String,
+}
+
 /// The service's counters and the registry that exposes them.
 #[derive(Debug)]
 pub struct Metrics {
@@ -56,6 +68,14 @@ pub struct Metrics {
     pub request_seconds: Latencies<RequestLabels>,
     /// Deliveries being stored right now: each holds a database connection or waits for one.
     pub deliveries_in_flight: Gauge,
+    /// Events tried again by the retry worker, by outcome.
+    pub retries: Family<AttemptLabels, Counter>,
+    /// Events replayed through the admin API, by outcome.
+    pub replays: Family<AttemptLabels, Counter>,
+    /// Events the retry worker gave up on.
+    pub dead: Counter,
+    /// Stored events by status, refreshed by the retry worker.
+    pub events: Family<StatusLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -91,6 +111,26 @@ impl Default for Metrics {
             "Deliveries being stored now (each holds or waits for a database connection)",
             deliveries_in_flight.clone(),
         );
+        let retries = Family::<AttemptLabels, Counter>::default();
+        let replays = Family::<AttemptLabels, Counter>::default();
+        let dead = Counter::default();
+        let events = Family::<StatusLabels, Gauge>::default();
+        registry.register(
+            "retries",
+            "Failed events tried again by the retry worker, by outcome",
+            retries.clone(),
+        );
+        registry.register(
+            "replays",
+            "Events replayed through the admin API, by outcome",
+            replays.clone(),
+        );
+        registry.register(
+            "dead_events",
+            "Events given up as dead after the retry schedule",
+            dead.clone(),
+        );
+        registry.register("events", "Stored events by status", events.clone());
         Self {
             registry,
             deliveries,
@@ -98,6 +138,10 @@ impl Default for Metrics {
             apply_seconds,
             request_seconds,
             deliveries_in_flight,
+            retries,
+            replays,
+            dead,
+            events,
         }
     }
 }

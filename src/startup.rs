@@ -2,6 +2,7 @@
 //! by `main` and by the tests alike.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -13,7 +14,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
-use crate::routes::{self, HookContext};
+use crate::processing::retry::{RetryWorker, WorkerConfig};
+use crate::routes::{self, AdminContext, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
 use crate::webhook::Verifier;
 
@@ -26,6 +28,15 @@ pub struct Application {
     /// Background work started by the composition root (retry worker, spool drainer ...):
     /// stopped after the HTTP server has drained, before the database closes.
     pub tasks: BackgroundTasks,
+    /// The retry worker's set-up, started as a background task when the server runs.
+    retry: Option<RetryTask>,
+}
+
+/// What the retry worker needs; it starts with the server and stops after it has drained.
+struct RetryTask {
+    pool: PgPool,
+    worker: WorkerConfig,
+    metrics: Arc<Metrics>,
 }
 
 impl Application {
@@ -53,7 +64,21 @@ impl Application {
             max_body_bytes: config.webhook.max_body_bytes,
             pool: pool.clone(),
             metrics: metrics.clone(),
+            retry: config.worker.schedule.clone(),
         });
+        let admin = config.admin_token.as_ref().map(|token| {
+            web::Data::new(AdminContext::new(
+                token,
+                pool.clone(),
+                config.worker.schedule.clone(),
+                metrics.clone().into_inner(),
+            ))
+        });
+        let retry = RetryTask {
+            pool: pool.clone(),
+            worker: config.worker,
+            metrics: metrics.clone().into_inner(),
+        };
         let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
             App::new()
@@ -64,6 +89,7 @@ impl Application {
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
                 .configure(routes::configure)
+                .configure(|config| routes::admin::configure(config, admin.clone()))
         })
         .listen(listener)?
         // Signals are ours (`run_until_signalled`): actix would stop abruptly on SIGINT.
@@ -76,6 +102,7 @@ impl Application {
             draining,
             shutdown_timeout: config.shutdown_timeout,
             tasks: BackgroundTasks::default(),
+            retry: Some(retry),
         })
     }
 
@@ -84,15 +111,38 @@ impl Application {
         self.port
     }
 
-    /// Serves until the runtime ends (tests, benchmarks).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// Serves until the runtime ends or the server is stopped (tests, benchmarks); the
+    /// background tasks run meanwhile and are stopped after it.
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        self.start_background_tasks();
+        let served = self.server.await;
+        self.tasks
+            .stop(Instant::now() + self.shutdown_timeout)
+            .await;
+        served
+    }
+
+    /// Starts the retry worker (and, later, other background work) as background tasks.
+    fn start_background_tasks(&mut self) {
+        if let Some(RetryTask {
+            pool,
+            worker,
+            metrics,
+        }) = self.retry.take()
+        {
+            self.tasks.spawn("retry", move |mut stop| async move {
+                let worker = RetryWorker::spawn(pool, worker, metrics);
+                stop.stopped().await;
+                worker.stop().await;
+            });
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then stops in order within the shutdown timeout: no
     /// new connections, in-flight requests finish, background tasks stop. The caller closes
     /// the database afterwards.
-    pub async fn run_until_signalled(self) -> anyhow::Result<()> {
+    pub async fn run_until_signalled(mut self) -> anyhow::Result<()> {
+        self.start_background_tasks();
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let signal = tokio::select! {

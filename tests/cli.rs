@@ -4,6 +4,8 @@
 
 // A crate root looks for modules beside itself; these live in `tests/cli/` (process.rs is
 // shared with tests/deploy.rs).
+#[path = "cli/admin.rs"]
+mod admin;
 #[path = "cli/cluster.rs"]
 mod cluster;
 #[path = "cli/lifecycle.rs"]
@@ -75,6 +77,11 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("MAX_BODY_BYTES", "lots"),
         ("SHUTDOWN_TIMEOUT_SECONDS", "0"),
         ("DATABASE_URL", "not a url"),
+        ("RETRY_SCHEDULE", "5s,soon"),
+        ("RETRY_SCHEDULE", ""),
+        ("EVENT_RETENTION", "forever"),
+        ("EVENT_RETENTION", "1s"),
+        ("ADMIN_TOKEN", ""),
     ];
 
     for (variable, value) in cases {

@@ -2,6 +2,7 @@
 //! (`send`; the admin API's `events`): one way to build the HTTP client, to turn what the
 //! user typed into a URL, and one error type.
 
+pub mod admin;
 pub mod hooks;
 pub mod samples;
 

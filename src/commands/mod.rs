@@ -2,6 +2,7 @@
 
 mod database;
 mod db;
+mod events;
 mod migrate;
 mod secrets;
 mod send;
@@ -18,6 +19,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Migrate(args)) => migrate::run(args).await,
         Some(Command::Send(args)) => send::run(args).await,
+        Some(Command::Events(args)) => events::run(args).await,
         Some(Command::Secret(SecretCommand::New)) => {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())

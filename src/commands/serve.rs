@@ -4,14 +4,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::database::Database;
 use super::secrets;
 use crate::cli::ServeArgs;
 use crate::config::{AppConfig, WebhookConfig};
+use crate::processing::retry::WorkerConfig;
 use crate::startup::Application;
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let admin_token = admin_token(&args)?;
     // First, so that a busy port fails at once, before any cluster is created or started.
     let listen = SocketAddr::new(args.host, args.port);
     let listener = std::net::TcpListener::bind(listen).with_context(|| {
@@ -30,6 +33,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             tolerance: Duration::from_secs(args.webhook_tolerance_seconds),
             max_body_bytes: args.max_body_bytes,
         },
+        admin_token,
+        worker: WorkerConfig {
+            retention: args.event_retention,
+            ..WorkerConfig::with_schedule(args.retry_schedule.clone())
+        },
     };
     let application = Application::from_listener(listener, config, database.pool.clone())
         .with_context(|| format!("cannot listen on {listen} (HOST, PORT)"))?;
@@ -39,4 +47,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let served = application.run_until_signalled().await;
     database.close().await?;
     served
+}
+
+/// `ADMIN_TOKEN`, long enough not to be guessed (and never empty, which would let `Bearer `
+/// through). The value is not echoed.
+fn admin_token(args: &ServeArgs) -> anyhow::Result<Option<SecretString>> {
+    match &args.admin_token {
+        Some(token) if token.expose_secret().chars().count() < 16 => anyhow::bail!(
+            "ADMIN_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 32`)"
+        ),
+        token => Ok(token.clone()),
+    }
 }

@@ -1,17 +1,21 @@
 //! The one processing function: parse a verified delivery, then in ONE transaction store it
-//! and apply it with the convergence rule. Shared by the webhook handlers (and, later, retry
-//! and replay). The answer is given only after the commit.
+//! and apply it with the convergence rule. Shared by the webhook handlers, the retry worker
+//! and replay (`stored`). The answer is given only after the commit.
+
+mod housekeeping;
+pub mod replay;
+pub mod retry;
+pub mod schedule;
+mod stored;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, PgConnection, PgPool};
 
+use self::schedule::{AfterFailure, RetrySchedule};
 use crate::domain::{Action, ParsedEvent, Source, UserState};
 use crate::store::events::{self, AppliedVia, EventStatus, NewEvent};
 use crate::store::users::{self, MirrorEffect};
 use crate::webhook::VerifiedDelivery;
-
-/// Seconds before a failed apply is due again.
-const FIRST_RETRY_SECONDS: f64 = 30.0;
 
 /// What became of a delivery. The event is durable in every case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +53,7 @@ pub async fn process(
     source: Source,
     delivery: &VerifiedDelivery,
     body: &[u8],
+    schedule: &RetrySchedule,
 ) -> Result<Outcome, NotStored> {
     let parsed = ParsedEvent::parse(source, body);
     let (key, kind, user_id, status, last_error) = match &parsed {
@@ -81,7 +86,7 @@ pub async fn process(
     };
 
     let only_allows = matches!(&parsed, Ok(event) if event.action == Action::Allow);
-    store_and_apply(pool, &parsed, &new_event)
+    store_and_apply(pool, &parsed, &new_event, schedule)
         .await
         .map_err(|source| NotStored {
             source,
@@ -94,6 +99,7 @@ async fn store_and_apply(
     pool: &PgPool,
     parsed: &Result<ParsedEvent, crate::domain::ParseFailure>,
     new_event: &NewEvent<'_>,
+    schedule: &RetrySchedule,
 ) -> Result<Outcome, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let stored_id = events::insert_if_new(&mut transaction, new_event).await?;
@@ -103,7 +109,15 @@ async fn store_and_apply(
         (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),
         (Ok(event), Some(id)) => match &event.action {
             Action::Mirror(state) => {
-                apply(&mut transaction, id, state, AppliedVia::Delivery).await?
+                let after_failure = schedule.after_failure(1);
+                apply(
+                    &mut transaction,
+                    id,
+                    state,
+                    AppliedVia::Delivery,
+                    after_failure,
+                )
+                .await?
             }
             action => settled_outcome(action),
         },
@@ -113,12 +127,14 @@ async fn store_and_apply(
 }
 
 /// Applies a stored event's state and records the result on the event. A failing apply is
-/// rolled back to a savepoint, so the event itself stays, marked `failed`.
+/// rolled back to a savepoint, so the event itself stays, marked `failed` (or `dead`, as
+/// `after_failure` says).
 async fn apply(
     connection: &mut PgConnection,
     event_id: i64,
     state: &UserState,
     via: AppliedVia,
+    after_failure: AfterFailure,
 ) -> Result<Outcome, sqlx::Error> {
     let mut savepoint = connection.begin().await?;
     match users::apply_user_state(&mut savepoint, state).await {
@@ -130,8 +146,14 @@ async fn apply(
         Err(error) => {
             savepoint.rollback().await?;
             let reason = failure_reason(&error);
-            tracing::warn!(event_id, reason, "applying the event failed");
-            events::mark_failed(connection, event_id, &reason, FIRST_RETRY_SECONDS).await?;
+            tracing::warn!(
+                event_id,
+                reason,
+                via = via.as_str(),
+                "applying the event failed"
+            );
+            events::mark_failed(connection, event_id, &reason, after_failure.retry_in(), via)
+                .await?;
             Ok(Outcome::Failed)
         }
     }

@@ -12,6 +12,7 @@ use super::body::read_json_body;
 use super::error::ApiError;
 use crate::domain::Source;
 use crate::metrics::{DeliveryLabels, Metrics};
+use crate::processing::schedule::RetrySchedule;
 use crate::processing::{self, Outcome};
 use crate::webhook::{DeliveryHeaders, Verifier};
 
@@ -21,6 +22,8 @@ pub struct HookContext {
     pub max_body_bytes: usize,
     pub pool: PgPool,
     pub metrics: web::Data<Metrics>,
+    /// `RETRY_SCHEDULE`: when a delivery that failed to apply is first retried.
+    pub retry: RetrySchedule,
 }
 
 /// Supabase Auth Hooks. Every stored event is answered `200 {}` (Supabase's success), except
@@ -102,7 +105,7 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let work = processing::process(&context.pool, source, &delivery, &body);
+    let work = processing::process(&context.pool, source, &delivery, &body, &context.retry);
     let stored = metrics.apply_timed(source.as_str(), work).await;
     let outcome = match stored {
         Ok(outcome) => outcome,

@@ -1,5 +1,6 @@
 //! The HTTP layer: the route table, handlers and the mapping of errors to responses.
 
+pub mod admin;
 mod body;
 mod error;
 mod health;
@@ -9,6 +10,7 @@ mod observe;
 
 use actix_web::web;
 
+pub use admin::AdminContext;
 pub use error::ApiError;
 pub use hooks::HookContext;
 pub use observe::observe;

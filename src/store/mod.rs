@@ -1,11 +1,15 @@
 //! Storage: every SQL statement of the service lives under this module.
 
+pub mod admin_events;
 pub mod bootstrap;
+pub mod claims;
 mod error;
 pub mod events;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;
+pub mod retention;
+pub mod stats;
 pub mod users;
 
 pub use error::StoreError;

@@ -82,6 +82,11 @@ impl Service {
         }
     }
 
+    /// The service's base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// Everything printed so far, for failure messages.
     pub fn output(&self) -> String {
         format!(

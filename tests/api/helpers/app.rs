@@ -4,8 +4,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use auth_mirror::config::{AppConfig, WebhookConfig};
+use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
+use secrecy::SecretString;
 
 use super::{Setup, TestDatabase};
 
@@ -15,6 +17,37 @@ pub struct TestApp {
     pub database: TestDatabase,
     pub secrets: String,
     pub client: reqwest::Client,
+    /// The configuration the app was built with, to start another instance on the same
+    /// database.
+    config: AppConfig,
+}
+
+/// The admin API and retry worker settings of a test app.
+#[derive(Debug, Clone)]
+pub struct AdminSetup {
+    /// `ADMIN_TOKEN`; `None` disables the admin API.
+    pub token: Option<&'static str>,
+    /// `RETRY_SCHEDULE`.
+    pub schedule: &'static str,
+    /// `EVENT_RETENTION`.
+    pub retention: Duration,
+    /// How often the worker runs retention.
+    pub housekeeping_every: Duration,
+}
+
+/// The admin token of `AdminSetup::default()`.
+pub const ADMIN_TOKEN: &str = "test-admin-token-3f9a";
+
+impl Default for AdminSetup {
+    /// Admin enabled; a schedule long enough that the worker stays out of a test's way.
+    fn default() -> Self {
+        Self {
+            token: Some(ADMIN_TOKEN),
+            schedule: "1h",
+            retention: Duration::from_secs(30 * 24 * 3600),
+            housekeeping_every: Duration::from_secs(60),
+        }
+    }
 }
 
 /// `WEBHOOK_TOLERANCE_SECONDS` of every test app (the product's default).
@@ -38,8 +71,25 @@ pub async fn spawn_app_with_secrets(secrets: &str) -> TestApp {
     spawn_app_configured(Setup::default(), secrets.to_owned()).await
 }
 
+/// Starts the app with the admin API and retry worker set up as `admin` says.
+pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
+    spawn_app_full(Setup::default(), WebhookSecrets::generate(), Some(admin)).await
+}
+
 async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
+    spawn_app_full(setup, secrets, None).await
+}
+
+async fn spawn_app_full(setup: Setup, secrets: String, admin: Option<AdminSetup>) -> TestApp {
     let database = TestDatabase::create(setup).await;
+    let mut worker = WorkerConfig::with_schedule(Default::default());
+    let mut admin_token = None;
+    if let Some(admin) = admin {
+        worker.schedule = admin.schedule.parse().expect("test schedule parses");
+        worker.retention = admin.retention;
+        worker.housekeeping_every = admin.housekeeping_every;
+        admin_token = admin.token.map(SecretString::from);
+    }
     let config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         shutdown_timeout: Duration::from_secs(5),
@@ -48,19 +98,33 @@ async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
             tolerance: Duration::from_secs(TOLERANCE_SECONDS),
             max_body_bytes: MAX_BODY_BYTES,
         },
+        admin_token,
+        worker,
     };
-    let application = Application::build(config, database.pool.clone()).expect("build app");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
+    let address = start(config.clone(), &database.pool);
     TestApp {
         address,
         database,
         secrets,
         client: reqwest::Client::new(),
+        config,
     }
 }
 
+/// Builds and runs one instance; its base URL.
+fn start(config: AppConfig, pool: &sqlx::PgPool) -> String {
+    let application = Application::build(config, pool.clone()).expect("build app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    address
+}
+
 impl TestApp {
+    /// Starts another instance of the same app on the same database; its base URL.
+    pub fn another_instance(&self) -> String {
+        start(self.config.clone(), &self.database.pool)
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

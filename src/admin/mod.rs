@@ -1,0 +1,22 @@
+//! The admin API's vocabulary, shared by the HTTP layer, the store and the `events` client:
+//! filters, opaque cursors, input errors and the JSON documents the API answers with.
+
+mod cursor;
+mod error;
+mod filter;
+mod page;
+pub mod types;
+
+pub use cursor::Cursor;
+pub use error::InputError;
+pub use filter::{parse_limit, EventFilter, RawFilter};
+pub use page::PageRequest;
+
+/// Largest page of `GET /admin/events` and `GET /admin/trigger-errors`.
+pub const MAX_PAGE: i64 = 500;
+/// Page size when `limit` is not given.
+pub const DEFAULT_PAGE: i64 = 50;
+/// Most events one bulk replay call may replay; continue with the returned cursor.
+pub const MAX_BULK_REPLAY: i64 = 100_000;
+/// Events one bulk replay call replays when `limit` is not given.
+pub const DEFAULT_BULK_REPLAY: i64 = 1_000;

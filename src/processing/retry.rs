@@ -1,0 +1,181 @@
+//! The background worker of `serve`: retries failed events on `RETRY_SCHEDULE` (then marks
+//! them `dead`) and, every `housekeeping_every`, runs `housekeeping` (retention, gauge). Work is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several
+//! instances on one database never apply the same event twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::housekeeping::housekeeping;
+use super::schedule::RetrySchedule;
+use super::stored::{bury_expunged, outcome_label, reapply};
+use crate::metrics::{AttemptLabels, Metrics};
+use crate::store::claims;
+use crate::store::events::AppliedVia;
+
+/// Events claimed per transaction.
+const BATCH: i64 = 100;
+/// The worker looks for due events at least this often.
+const LONGEST_POLL: Duration = Duration::from_secs(1);
+const SHORTEST_POLL: Duration = Duration::from_millis(10);
+/// Pause after a failed round (the database is down), so the log is not flooded.
+const ERROR_PAUSE: Duration = Duration::from_secs(5);
+
+/// What the worker does and how often.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub schedule: RetrySchedule,
+    /// `applied` and `ignored` events older than this are deleted.
+    pub retention: Duration,
+    /// How often retention runs and the gauge is refreshed.
+    pub housekeeping_every: Duration,
+}
+
+impl WorkerConfig {
+    /// The product's defaults: `RETRY_SCHEDULE` and `EVENT_RETENTION` unset.
+    pub fn with_schedule(schedule: RetrySchedule) -> Self {
+        Self {
+            schedule,
+            retention: Duration::from_secs(30 * 24 * 3600),
+            housekeeping_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The running worker; `stop` ends it after the batch in hand.
+pub struct RetryWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RetryWorker {
+    /// Starts the worker on the current Tokio runtime.
+    pub fn spawn(pool: PgPool, config: WorkerConfig, metrics: Arc<Metrics>) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(pool, config, metrics, stopped));
+        Self { stop, task }
+    }
+
+    /// Asks the worker to stop and waits until it has (at most one batch).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn run(
+    pool: PgPool,
+    config: WorkerConfig,
+    metrics: Arc<Metrics>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let poll = config
+        .schedule
+        .shortest()
+        .clamp(SHORTEST_POLL, LONGEST_POLL);
+    let mut housekeeping_due = Instant::now();
+    tracing::info!(schedule = %config.schedule, "retry worker started");
+    while !*stopped.borrow() {
+        let round = async {
+            let retried = retry_due(&pool, &config.schedule, &metrics).await;
+            if Instant::now() >= housekeeping_due {
+                housekeeping(&pool, &config, &metrics).await;
+                housekeeping_due = Instant::now() + config.housekeeping_every;
+            }
+            retried
+        };
+        // Stopping interrupts a round: its transaction is rolled back and its claims are
+        // released for another instance.
+        let pause = tokio::select! {
+            retried = round => match retried {
+                // A full batch means more may be due: go on at once.
+                Ok(count) if count as i64 == BATCH => continue,
+                Ok(_) => poll,
+                Err(error) => {
+                    tracing::warn!(%error, "retry worker: cannot retry due events");
+                    ERROR_PAUSE.max(poll)
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    tracing::info!("retry worker stopped");
+}
+
+/// Retries one batch of due events in one transaction; how many were claimed. Counted in
+/// the metrics once committed.
+async fn retry_due(
+    pool: &PgPool,
+    schedule: &RetrySchedule,
+    metrics: &Metrics,
+) -> Result<usize, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let claimed = claims::claim_due(&mut transaction, BATCH).await?;
+    let mut outcomes = Vec::with_capacity(claimed.len());
+    let mut dead = 0;
+    for event in &claimed {
+        let Some(outcome) = reapply(&mut transaction, event, AppliedVia::Retry, schedule).await?
+        else {
+            bury_expunged(&mut transaction, event.id).await?;
+            tracing::debug!(event_id = event.id, "payload expunged: event is dead");
+            dead += 1;
+            continue;
+        };
+        let label = outcome_label(&outcome);
+        let gave_up = label == "still_failing" && schedule.is_exhausted(event.attempts + 1);
+        tracing::debug!(
+            event_id = event.id,
+            outcome = label,
+            dead = gave_up,
+            "event retried"
+        );
+        outcomes.push(label);
+        dead += u64::from(gave_up);
+    }
+    transaction.commit().await?;
+    for label in &outcomes {
+        let labels = AttemptLabels { outcome: label };
+        metrics.retries.get_or_create(&labels).inc();
+    }
+    metrics.dead.inc_by(dead);
+    if !claimed.is_empty() {
+        let applied = outcomes.iter().filter(|label| **label == "applied").count();
+        tracing::info!(
+            retried = claimed.len(),
+            applied,
+            dead,
+            "retry worker: batch done"
+        );
+    }
+    Ok(claimed.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_worker_stops_promptly_even_while_the_database_is_unreachable() {
+        let options = "postgres://nobody@127.0.0.1:1/x".parse().unwrap();
+        let pool = crate::store::pool::connect_lazy(options);
+        let config = WorkerConfig::with_schedule(RetrySchedule::default());
+        let worker = RetryWorker::spawn(pool, config, Arc::new(Metrics::default()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+
+        let started = Instant::now();
+        worker.stop().await;
+
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! The admin API's one error type and its one mapping to status codes and JSON bodies (the
+//! same shape as every other error of the service: `{"error":{"http_code","code","message"}}`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::admin::InputError;
+use crate::processing::replay::ReplayError;
+
+/// Why an admin call was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No `Authorization: Bearer <ADMIN_TOKEN>`, or another token.
+    #[error("a valid admin bearer token is required")]
+    Unauthorized,
+    #[error("no such route")]
+    NotFound,
+    #[error("no event has this id")]
+    EventNotFound,
+    #[error("the event id must be a positive whole number")]
+    InvalidId,
+    #[error("{0}")]
+    Input(#[from] InputError),
+    #[error("{0}")]
+    InvalidBody(String),
+    #[error("content type must be application/json")]
+    UnsupportedMediaType,
+    /// The payload was expunged: there is nothing left to apply.
+    #[error("the event's payload was expunged; it cannot be replayed")]
+    PayloadExpunged,
+    /// The database failed; details are in the log only.
+    #[error("the database is unavailable")]
+    Unavailable,
+}
+
+impl AdminError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::EventNotFound => "event_not_found",
+            Self::InvalidId => "invalid_id",
+            Self::Input(input) => input.code(),
+            Self::InvalidBody(_) => "invalid_body",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadExpunged => "payload_expunged",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl From<sqlx::Error> for AdminError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "admin API: database error");
+        Self::Unavailable
+    }
+}
+
+impl From<ReplayError> for AdminError {
+    fn from(error: ReplayError) -> Self {
+        match error {
+            ReplayError::NotFound => Self::EventNotFound,
+            ReplayError::Expunged => Self::PayloadExpunged,
+            ReplayError::Database(error) => error.into(),
+        }
+    }
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound | Self::EventNotFound => StatusCode::NOT_FOUND,
+            Self::InvalidId | Self::Input(_) | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadExpunged => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        tracing::warn!(target: "audit", code = self.code(), status = status.as_u16(), "admin call refused");
+        let mut response = HttpResponse::build(status);
+        if let Self::Unauthorized = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(json!({
+            "error": { "http_code": status.as_u16(), "code": self.code(), "message": self.to_string() }
+        }))
+    }
+}
+
+/// A JSON body error: serde's text names fields but can also quote values, so only the
+/// messages about fields are kept.
+pub fn json_error(error: actix_web::error::JsonPayloadError) -> AdminError {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::ContentType => AdminError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(error) => {
+            AdminError::InvalidBody(describe(&error.to_string()))
+        }
+        _ => AdminError::InvalidBody("the body must be a JSON object".into()),
+    }
+}
+
+/// A query string error, described without echoing values.
+pub fn query_error(error: actix_web::error::QueryPayloadError) -> AdminError {
+    AdminError::Input(InputError::UnknownParameter(describe(&error.to_string())))
+}
+
+fn describe(message: &str) -> String {
+    let field_message =
+        message.starts_with("unknown field") || message.starts_with("missing field");
+    if field_message {
+        // "unknown field `x`, expected one of ..." : keep the part naming the field.
+        message
+            .split(", expected")
+            .next()
+            .unwrap_or(message)
+            .to_owned()
+    } else {
+        "a field has an unexpected type or value".to_owned()
+    }
+}

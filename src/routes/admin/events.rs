@@ -1,0 +1,144 @@
+//! `GET /admin/events`, `GET /admin/events/{id}` and `DELETE /admin/events/{id}/payload`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::{AdminContext, AdminError};
+use crate::admin::types::{EventDetail, EventPage, Expunged};
+use crate::admin::{Cursor, EventFilter, InputError, PageRequest, RawFilter};
+use crate::store::admin_events;
+
+/// The query string of `GET /admin/events`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    filter: RawFilter,
+    limit: Option<String>,
+    cursor: Option<String>,
+    /// Anything else is refused, so that a misspelt filter is not silently ignored.
+    #[serde(flatten)]
+    unknown: BTreeMap<String, String>,
+}
+
+/// Refuses the first unknown parameter or field.
+pub(super) fn refuse_unknown<V>(unknown: &BTreeMap<String, V>) -> Result<(), InputError> {
+    match unknown.keys().next() {
+        Some(name) => Err(InputError::UnknownParameter(format!(
+            "unknown field `{name}`"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Lists stored events, newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/admin/events", tag = "events",
+    params(
+        RawFilter,
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 500 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, body = EventPage),
+        (status = 400, description = "invalid_status, invalid_source, invalid_kind, invalid_user_id, invalid_time, invalid_time_range, invalid_cursor, invalid_limit, limit_too_large, invalid_parameter"),
+        (status = 401, description = "unauthorized"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    context: web::Data<AdminContext>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AdminError> {
+    refuse_unknown(&query.unknown)?;
+    let filter = EventFilter::try_from(&query.filter)?;
+    let page = PageRequest::parse(
+        query.limit.as_deref(),
+        query.cursor.as_deref(),
+        Cursor::EventsBefore,
+    )?;
+    let items = admin_events::list(&context.pool, &filter, page.before, page.limit).await?;
+    let last_id = items.last().map(|last| last.id);
+    let next_cursor = page.next_cursor(items.len(), last_id, Cursor::EventsBefore);
+    tracing::info!(
+        target: "audit", action = "events.list", filters = %query.filter.audit(),
+        count = items.len(), "admin call"
+    );
+    Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
+}
+
+/// The query string of `GET /admin/events/{id}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ShowQuery {
+    /// `true` to include the stored payload (personal data).
+    #[serde(default)]
+    payload: bool,
+}
+
+/// One event: metadata, attempts, last error, how it was applied; the payload on request.
+#[utoipa::path(
+    get, path = "/admin/events/{id}", tag = "events",
+    params(("id" = i64, Path, description = "Event id"), ShowQuery),
+    responses(
+        (status = 200, body = EventDetail),
+        (status = 400, description = "invalid_id, invalid_parameter"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "event_not_found"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    context: web::Data<AdminContext>,
+    id: web::Path<i64>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AdminError> {
+    let id = id.into_inner();
+    let row = admin_events::get(&context.pool, id, query.payload)
+        .await?
+        .ok_or(AdminError::EventNotFound)?;
+    // Audited without the payload itself: only that it was shown.
+    tracing::info!(target: "audit", action = "events.show", event_id = id, payload = query.payload, "admin call");
+    let payload = row.payload.map(|bytes| {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
+    });
+    Ok(HttpResponse::Ok().json(EventDetail {
+        summary: row.summary,
+        webhook_id: row.webhook_id,
+        signed_at: row.signed_at,
+        last_attempt_at: row.last_attempt_at,
+        updated_at: row.updated_at,
+        payload_expunged: row.payload_expunged,
+        payload,
+    }))
+}
+
+/// Removes an event's stored payload (personal data removal); its outcome stays.
+#[utoipa::path(
+    delete, path = "/admin/events/{id}/payload", tag = "events",
+    params(("id" = i64, Path, description = "Event id")),
+    responses(
+        (status = 200, body = Expunged),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "event_not_found"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn expunge(
+    context: web::Data<AdminContext>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AdminError> {
+    let id = id.into_inner();
+    let status = admin_events::expunge_payload(&context.pool, id)
+        .await?
+        .ok_or(AdminError::EventNotFound)?;
+    tracing::info!(target: "audit", action = "events.expunge", event_id = id, "admin call");
+    Ok(HttpResponse::Ok().json(Expunged {
+        id,
+        status,
+        payload_expunged: true,
+    }))
+}

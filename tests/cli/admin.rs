@@ -1,0 +1,120 @@
+//! `serve` with `ADMIN_TOKEN`, driven by `auth-mirror events`: each admin call writes one
+//! audit line, and no log line carries the token, an email or a payload.
+
+use super::service::Service;
+use super::{auth_mirror, run, sandbox, UNREACHABLE_DATABASE};
+
+const TOKEN: &str = "audit-test-token-7c1e";
+
+#[tokio::test]
+async fn admin_calls_are_audited_without_token_email_or_payload() {
+    let dir = sandbox();
+    let mut service = Service::start_with_env(dir.path(), &[("ADMIN_TOKEN", TOKEN)]);
+    let secret = service.development_secret().await;
+    service.wait_until_ready().await;
+    let unparseable =
+        br#"{"user":{"email":"ada@example.com","user_metadata":{"full_name":"Ada Lovelace"}"#;
+    assert_eq!(service.deliver(&secret, unparseable).await, 200);
+    assert_eq!(
+        service.deliver(&secret, &super::after_user_created()).await,
+        200
+    );
+
+    let url = service.url();
+    let calls: [&[&str]; 6] = [
+        &["list", "--status", "failed"],
+        &["show", "1", "--payload"],
+        &["replay", "1"],
+        &["replay", "--status", "failed"],
+        &["stats"],
+        &["list", "--kind", "after-user-created", "--json"],
+    ];
+    for args in calls {
+        let mut command = auth_mirror(dir.path(), &["events"]);
+        command
+            .args(args)
+            .env("AUTH_MIRROR_URL", &url)
+            .env("ADMIN_TOKEN", TOKEN);
+        let output = run(command).await;
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut wrong = auth_mirror(
+        dir.path(),
+        &["events", "stats", "--token", "wrong-token-5d2a"],
+    );
+    wrong.env("AUTH_MIRROR_URL", &url);
+    assert!(!run(wrong).await.status.success());
+    service.stop_in_place().await;
+
+    let lines = service.printed_lines();
+    let audit: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("\"target\":\"audit\""))
+        .collect();
+    let actions = [
+        "events.list",
+        "events.show",
+        "events.replay",
+        "events.replay_bulk",
+        "stats",
+    ];
+    for action in actions {
+        assert!(
+            audit
+                .iter()
+                .any(|line| line.contains(&format!("\"action\":\"{action}\""))),
+            "no audit line for {action}: {audit:#?}"
+        );
+    }
+    // Six calls: one line each (the bulk replay of the CLI is a dry run plus one chunk), plus
+    // the refused one.
+    assert_eq!(audit.len(), 8, "{audit:#?}");
+    assert!(
+        audit
+            .iter()
+            .any(|line| line.contains("\"code\":\"unauthorized\"")),
+        "{audit:#?}"
+    );
+    let bulk_filters = r#""filters":"{\"status\":\"failed\"}""#;
+    assert!(
+        audit.iter().any(|line| line.contains(bulk_filters)),
+        "only the filters that are set: {audit:#?}"
+    );
+    for line in &lines {
+        for forbidden in [TOKEN, "ada@example.com", "Ada Lovelace", "wrong-token-5d2a"] {
+            assert!(!line.contains(forbidden), "{forbidden:?} in: {line}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_short_admin_token_stops_start_up_without_echoing_it() {
+    let dir = sandbox();
+    let short = "short-admin-tok";
+    let mut command = auth_mirror(dir.path(), &["serve"]);
+    command
+        .env("DATABASE_URL", UNREACHABLE_DATABASE)
+        .env(
+            "WEBHOOK_SECRETS",
+            auth_mirror::webhook::WebhookSecrets::generate(),
+        )
+        .env("ADMIN_TOKEN", short);
+
+    let output = run(command).await;
+
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!output.status.success(), "{printed}");
+    assert!(
+        printed.contains("ADMIN_TOKEN must be at least 16 characters"),
+        "{printed}"
+    );
+    assert!(!printed.contains(short), "the token was printed: {printed}");
+}
