@@ -77,7 +77,7 @@ async fn run(
         .shortest()
         .clamp(SHORTEST_POLL, LONGEST_POLL);
     let mut housekeeping_due = Instant::now();
-    tracing::info!(schedule = %config.schedule, "retry worker started");
+    tracing::debug!(schedule = %config.schedule, "retry worker started");
     while !*stopped.borrow() {
         let round = async {
             let retried = retry_due(&pool, &config.schedule, &metrics).await;
@@ -106,7 +106,7 @@ async fn run(
             _ = stopped.changed() => break,
         }
     }
-    tracing::info!("retry worker stopped");
+    tracing::debug!("retry worker stopped");
 }
 
 /// Retries one batch of due events in one transaction; how many were claimed. Counted in
