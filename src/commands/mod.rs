@@ -2,6 +2,7 @@
 
 mod database;
 mod migrate;
+mod reconcile;
 mod secrets;
 mod serve;
 
@@ -13,6 +14,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve::run(cli.serve).await,
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Migrate(args)) => migrate::run(args).await,
+        Some(Command::Reconcile(args)) => reconcile::run(args).await,
         Some(Command::Secret(SecretCommand::New)) => {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())

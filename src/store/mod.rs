@@ -6,6 +6,7 @@ pub mod events;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;
+pub mod reconcile;
 pub mod users;
 
 pub use error::StoreError;
