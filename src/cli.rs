@@ -138,6 +138,12 @@ pub struct ReconcileArgs {
     #[arg(long, env = "RECONCILE_PER_PAGE", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub per_page: u32,
+
+    /// Attempts per Admin API request before giving up (429, 5xx and network errors are
+    /// retried with backoff; a 429's `retry-after` is honoured).
+    #[arg(long, env = "RECONCILE_MAX_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
 }
 
 /// Values that may carry credentials are held redacted from the moment they are parsed, so a

@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::database::Database;
 use crate::cli::{ReconcileArgs, ReconcileSource};
+use crate::reconcile::admin_api::{self, AdminApi, Backoff};
 use crate::reconcile::{self, database};
 use crate::store;
 use crate::store::readiness::Readiness;
@@ -39,7 +40,24 @@ async fn reconcile_open(
                 .await
                 .context("reconcile from auth.users failed")
         }
-        ReconcileSource::AdminApi => anyhow::bail!("--from admin-api is not available yet"),
+        ReconcileSource::AdminApi => {
+            let (Some(url), Some(key)) = (&args.supabase_url, &args.supabase_service_role_key)
+            else {
+                anyhow::bail!("--from admin-api needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY");
+            };
+            let backoff = Backoff {
+                attempts: args.max_attempts,
+                ..Backoff::default()
+            };
+            let api = AdminApi::new(url, key, backoff)?;
+            let options = admin_api::Options {
+                per_page: args.per_page,
+                dry_run: args.dry_run,
+            };
+            admin_api::reconcile(&database.pool, &api, options, &progress)
+                .await
+                .context("reconcile from the Admin API failed")
+        }
     };
     display.finish();
     outcome

@@ -54,10 +54,11 @@ async fn run(
         ..Report::default()
     };
 
+    let mut resolved;
     // Failed trigger runs first. A dry run only counts them: the full pass below applies
     // (and counts) the same users, so its totals are those of a real run.
     if options.dry_run {
-        report.trigger_errors_resolved = auth_users::unresolved_trigger_errors(pool)
+        resolved = auth_users::unresolved_trigger_errors(pool)
             .await
             .map_err(ReconcileError::database("counting trigger errors"))?;
     } else {
@@ -78,12 +79,12 @@ async fn run(
             unversioned: 0,
             ..applied.effects
         };
-        report.trigger_errors_resolved = applied.resolved;
+        resolved = applied.resolved;
     }
     progress(&Progress {
         phase: Phase::TriggerErrors,
-        done: report.trigger_errors_resolved as u64,
-        total: Some(report.trigger_errors_resolved as u64),
+        done: resolved as u64,
+        total: Some(resolved as u64),
         effects: report.effects,
     });
 
@@ -133,11 +134,11 @@ async fn run(
     if !options.dry_run {
         // Every user has just been re-applied: errors from before this run are fixed too
         // (including any without a user id).
-        report.trigger_errors_resolved +=
-            auth_users::resolve_trigger_errors_before(pool, started_at)
-                .await
-                .map_err(ReconcileError::database("marking trigger errors resolved"))?;
+        resolved += auth_users::resolve_trigger_errors_before(pool, started_at)
+            .await
+            .map_err(ReconcileError::database("marking trigger errors resolved"))?;
     }
+    report.trigger_errors_resolved = Some(resolved);
     Ok(report)
 }
 

@@ -5,6 +5,7 @@
 //! Each is a plain async function taking a progress callback, so a command line and an HTTP
 //! route can run it alike.
 
+pub mod admin_api;
 pub mod database;
 mod error;
 pub mod report;

@@ -45,8 +45,9 @@ pub struct Report {
     /// Users read from the source of truth.
     pub users_read: i64,
     pub effects: Effects,
-    /// Trigger errors marked resolved (in a dry run: that would be).
-    pub trigger_errors_resolved: i64,
+    /// Trigger errors marked resolved (in a dry run: that would be); `None` where the
+    /// source has none (the Admin API).
+    pub trigger_errors_resolved: Option<i64>,
 }
 
 impl fmt::Display for Report {
@@ -73,11 +74,13 @@ impl fmt::Display for Report {
                 effects.unversioned
             )?;
         }
-        write!(
-            formatter,
-            "; {} trigger error(s) {}resolved",
-            self.trigger_errors_resolved,
-            if self.dry_run { "would be " } else { "" }
-        )
+        match self.trigger_errors_resolved {
+            Some(resolved) => write!(
+                formatter,
+                "; {resolved} trigger error(s) {}resolved",
+                if self.dry_run { "would be " } else { "" }
+            ),
+            None => Ok(()),
+        }
     }
 }

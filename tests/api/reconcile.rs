@@ -1,6 +1,8 @@
 //! `auth-mirror reconcile`, run as the real binary against a test database, checked in SQL.
 
+mod from_admin_api;
 mod from_database;
+mod gotrue;
 mod refusals;
 
 use std::process::{Output, Stdio};

@@ -4,18 +4,12 @@
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Batch, Effects, COUNT_EFFECTS};
+use super::{Batch, Effects, COUNT_EFFECTS, ORPHAN_DELETION};
 
 /// An auth.users row `a` as the rule's arguments (`p_removed` = false: the row exists; a
 /// soft-deleted user's `deleted_at` makes it a deletion).
 const AUTH_USER_STATE: &str = "a.id, a.email, a.phone, a.is_anonymous, a.raw_user_meta_data, \
     a.raw_app_meta_data, a.email_confirmed_at, a.created_at, a.updated_at, a.deleted_at, false";
-
-/// A live mirror row `u` whose auth user is gone, as a hard deletion: the version is the one
-/// the mirror holds (the trigger's DELETE would send the same), or now for rows that predate
-/// the mirror and have none.
-const ORPHAN_DELETION: &str = "u.id, null, null, u.is_anonymous, null, null, null, \
-    u.auth_created_at, coalesce(u.auth_updated_at, now()), null, true";
 
 /// Applies the auth users with `after < id < before` (unbounded where `None`), at most
 /// `limit` of them, in id order.

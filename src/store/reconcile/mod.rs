@@ -1,6 +1,7 @@
 //! The reconciler's SQL. Every state goes through `auth_mirror.apply_user_state`, the one
 //! convergence rule; each statement returns [`Effects`], counted from the values it returned.
 
+pub mod admin_api;
 pub mod auth_users;
 mod lock;
 
@@ -50,3 +51,9 @@ pub(crate) const COUNT_EFFECTS: &str = "
     count(*) filter (where effect = 'stale') as unchanged,
     count(*) filter (where effect in ('inserted', 'updated') and deletion) as tombstoned,
     count(*) filter (where effect = 'unversioned') as unversioned";
+
+/// A live mirror row `u` whose auth user is gone, as a hard deletion: the version is the one
+/// the mirror holds (the trigger's DELETE would send the same), or now for rows that predate
+/// the mirror and have none.
+pub(crate) const ORPHAN_DELETION: &str = "u.id, null, null, u.is_anonymous, null, null, null, \
+    u.auth_created_at, coalesce(u.auth_updated_at, now()), null, true";
