@@ -9,21 +9,19 @@
 
 mod client;
 mod cursor;
+mod tombstones;
 
 use std::collections::HashSet;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::report::{Effects, Phase, Progress, Report};
+use super::report::{Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
 use crate::domain::UserState;
-use crate::store::reconcile::{self, admin_api as store, admin_api::Checkpoint};
+use crate::store::reconcile::{admin_api as store, admin_api::Checkpoint};
 pub use client::{AdminApi, Backoff};
 use cursor::{Cursor, Step};
-
-/// Mirror rows checked per query in the tombstone phase.
-const CANDIDATES_PER_QUERY: i64 = 5000;
 
 /// How an Admin API reconcile runs.
 #[derive(Debug, Clone, Copy)]
@@ -41,15 +39,7 @@ pub async fn reconcile(
     options: Options,
     progress: ProgressFn<'_>,
 ) -> Result<Report, ReconcileError> {
-    let lock = reconcile::try_lock(&pool.connect_options())
-        .await
-        .map_err(ReconcileError::database("taking the reconcile lock"))?
-        .map_err(ReconcileError::AlreadyRunning)?;
-    let report = run(pool, api, options, progress).await?;
-    lock.release()
-        .await
-        .map_err(ReconcileError::database("releasing the reconcile lock"))?;
-    Ok(report)
+    super::locked(pool, run(pool, api, options, progress)).await
 }
 
 async fn run(
@@ -105,7 +95,7 @@ async fn run(
             break;
         }
     }
-    tombstone_missing(pool, api, options, &seen, &mut report, progress).await?;
+    tombstones::tombstone_missing(pool, api, options, &seen, &mut report, progress).await?;
     if !options.dry_run {
         store::clear(pool)
             .await
@@ -200,69 +190,4 @@ fn checkpoint(cursor: &Cursor) -> Checkpoint {
         covered: cursor.covered as i64,
         last_total: cursor.last_total as i64,
     }
-}
-
-/// After a complete listing: every live mirror row it did not contain is asked for by id;
-/// a 404 makes it a tombstone, a user (created during the listing) is applied.
-async fn tombstone_missing(
-    pool: &PgPool,
-    api: &AdminApi,
-    options: Options,
-    seen: &HashSet<Uuid>,
-    report: &mut Report,
-    progress: ProgressFn<'_>,
-) -> Result<(), ReconcileError> {
-    let mut after = None;
-    let mut checked = 0;
-    loop {
-        let ids = store::live_mirror_ids(pool, after, CANDIDATES_PER_QUERY)
-            .await
-            .map_err(ReconcileError::database("reading mirror ids"))?;
-        let (mut gone, mut present) = (Vec::new(), Vec::new());
-        for &id in ids.iter().filter(|id| !seen.contains(id)) {
-            match api.user(id).await? {
-                None => gone.push(id),
-                Some(state) => present.push(state),
-            }
-        }
-        checked += gone.len() + present.len();
-        report.users_read += present.len() as i64;
-        report.effects += apply_verdicts(pool, options.dry_run, &present, &gone).await?;
-        progress(&Progress {
-            phase: Phase::Tombstones,
-            done: checked as u64,
-            total: None,
-            effects: report.effects,
-        });
-        match ids.last() {
-            Some(&last) if ids.len() as i64 == CANDIDATES_PER_QUERY => after = Some(last),
-            _ => return Ok(()),
-        }
-    }
-}
-
-async fn apply_verdicts(
-    pool: &PgPool,
-    dry_run: bool,
-    present: &[UserState],
-    gone: &[Uuid],
-) -> Result<Effects, ReconcileError> {
-    if present.is_empty() && gone.is_empty() {
-        return Ok(Effects::default());
-    }
-    let step = "tombstoning users the Admin API no longer has";
-    let mut transaction = pool.begin().await.map_err(ReconcileError::database(step))?;
-    let mut effects = store::apply_states(&mut transaction, present)
-        .await
-        .map_err(ReconcileError::database(step))?;
-    effects += store::tombstone(&mut transaction, gone)
-        .await
-        .map_err(ReconcileError::database(step))?;
-    if dry_run {
-        transaction.rollback().await
-    } else {
-        transaction.commit().await
-    }
-    .map_err(ReconcileError::database(step))?;
-    Ok(effects)
 }

@@ -9,9 +9,11 @@ use futures_util::future::try_join_all;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+mod slices;
+
 use super::report::{Effects, Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
-use crate::store::reconcile::{self, auth_users, Batch};
+use crate::store::reconcile::{auth_users, Batch};
 
 /// How a database reconcile runs.
 #[derive(Debug, Clone, Copy)]
@@ -30,15 +32,7 @@ pub async fn reconcile(
     options: Options,
     progress: ProgressFn<'_>,
 ) -> Result<Report, ReconcileError> {
-    let lock = reconcile::try_lock(&pool.connect_options())
-        .await
-        .map_err(ReconcileError::database("taking the reconcile lock"))?
-        .map_err(ReconcileError::AlreadyRunning)?;
-    let report = run(pool, options, progress).await?;
-    lock.release()
-        .await
-        .map_err(ReconcileError::database("releasing the reconcile lock"))?;
-    Ok(report)
+    super::locked(pool, run(pool, options, progress)).await
 }
 
 async fn run(
@@ -92,7 +86,7 @@ async fn run(
         .await
         .map_err(ReconcileError::database("counting auth.users"))?;
     let tally = Mutex::new((report.effects, 0_u64));
-    let slices = id_slices(options.jobs.max(1));
+    let slices = slices::id_slices(options.jobs.max(1));
     try_join_all(
         slices.into_iter().map(|(after, before)| {
             apply_slice(pool, options, after, before, &tally, total, progress)
@@ -200,44 +194,4 @@ async fn in_batch(
         transaction.commit().await?;
     }
     Ok(batch)
-}
-
-/// `jobs` consecutive slices of the uuid space, as exclusive `(after, before)` bounds
-/// (`None` = unbounded). Random (v4) ids spread evenly over them.
-fn id_slices(jobs: usize) -> Vec<(Option<Uuid>, Option<Uuid>)> {
-    let step = u128::MAX / jobs as u128;
-    let boundary = |index: usize| step * index as u128;
-    // Lower bounds are exclusive, so a boundary id belongs to the slice below it, whose
-    // (exclusive) upper bound is therefore the boundary + 1.
-    (0..jobs)
-        .map(|index| {
-            let after = (index > 0).then(|| Uuid::from_u128(boundary(index)));
-            let before = (index + 1 < jobs).then(|| Uuid::from_u128(boundary(index + 1) + 1));
-            (after, before)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slices_cover_the_id_space_without_gaps_or_overlap() {
-        let slices = id_slices(3);
-        assert_eq!(slices.len(), 3);
-        assert_eq!(slices[0].0, None);
-        assert_eq!(slices[2].1, None);
-        for pair in slices.windows(2) {
-            let (before, next_after) = (pair[0].1.unwrap(), pair[1].0.unwrap());
-            // Slice i takes ids < before; slice i+1 takes ids > next_after: exactly one id,
-            // `next_after`, would fall between, unless before = next_after + 1.
-            assert_eq!(before.as_u128(), next_after.as_u128() + 1);
-        }
-    }
-
-    #[test]
-    fn one_job_is_the_whole_space() {
-        assert_eq!(id_slices(1), vec![(None, None)]);
-    }
 }

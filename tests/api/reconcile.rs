@@ -1,7 +1,9 @@
 //! `auth-mirror reconcile`, run as the real binary against a test database, checked in SQL.
 
-mod from_admin_api;
-mod from_database;
+mod admin_api_listing;
+mod admin_api_resume;
+mod drift;
+mod first_run;
 mod gotrue;
 mod refusals;
 
@@ -9,6 +11,7 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::helpers::TestDatabase;
 
@@ -75,4 +78,25 @@ async fn mirror_snapshot(pool: &PgPool) -> Vec<String> {
         .fetch_all(pool)
         .await
         .expect("read public.users")
+}
+
+/// Supabase Auth's soft delete of `id` at `at`, with every trigger of this session off
+/// (as if the mirror trigger had not existed).
+pub fn soft_delete_unmirrored(id: Uuid, at: &str) -> String {
+    format!(
+        "set local session_replication_role = replica;
+         update auth.users set email = encode(sha256(convert_to(email, 'UTF8')), 'hex'),
+                raw_user_meta_data = '{{}}', raw_app_meta_data = '{{}}',
+                deleted_at = '{at}', updated_at = '{at}'
+          where id = '{id}';"
+    )
+}
+
+pub async fn in_transaction(pool: &PgPool, statements: &str) {
+    let mut transaction = pool.begin().await.expect("begin");
+    sqlx::raw_sql(statements)
+        .execute(&mut *transaction)
+        .await
+        .expect("statements");
+    transaction.commit().await.expect("commit");
 }
