@@ -9,6 +9,10 @@
 #   3. the ceiling: one set-based INSERT .. SELECT of the same columns into an empty copy
 #      of public.users, without the convergence rule (what PostgreSQL itself does for
 #      the same rows on this machine)
+#   4. where the time of the steady state goes, one statement on one core each, the mirror
+#      in sync: the rule per row as shipped (SECURITY DEFINER, SET search_path); the same
+#      body without those two clauses; an empty plpgsql function with the same arguments
+#      (the call alone); a scan of the same rows with no call at all.
 # and prints users/s for each. Builds the release binary first.
 #
 # Server: a throwaway cluster from /usr/lib/postgresql/*/bin on 127.0.0.1:$PORT, default
@@ -94,5 +98,28 @@ for n in $SIZES; do
         on conflict (id) do update set email = excluded.email"
     seconds=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
     echo "N=$n ceiling, one set-based INSERT without the rule: $(rate "$n" "$seconds")"
+    timed() {
+        local label=$1 query=$2 start seconds
+        start=$(now)
+        sql "$db" -c "$query" >/dev/null
+        seconds=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+        echo "N=$n rule cost, $label: $(rate "$n" "$seconds")"
+    }
+    sql "$db" -c "
+        do \$\$ declare v_definition text; begin
+            v_definition := pg_get_functiondef('auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, timestamptz, timestamptz, timestamptz, boolean)'::regprocedure);
+            v_definition := replace(v_definition, 'auth_mirror.apply_user_state(', 'auth_mirror.apply_user_state_plain(');
+            v_definition := replace(v_definition, E'\n SECURITY DEFINER', '');
+            v_definition := replace(v_definition, E'\n SET search_path TO \'\'', '');
+            execute v_definition;
+        end \$\$;
+        create function auth_mirror.empty_call(uuid, text, text, boolean, jsonb, jsonb,
+            timestamptz, timestamptz, timestamptz, timestamptz, boolean) returns text
+            language plpgsql as \$\$ begin return 'stale'; end \$\$;"
+    args="a.id, a.email, a.phone, a.is_anonymous, a.raw_user_meta_data, a.raw_app_meta_data, a.email_confirmed_at, a.created_at, a.updated_at, a.deleted_at, false"
+    timed "apply_user_state as shipped" "select count(auth_mirror.apply_user_state($args)) from auth.users a"
+    timed "same body, no SECURITY DEFINER / SET" "select count(auth_mirror.apply_user_state_plain($args)) from auth.users a"
+    timed "empty plpgsql call" "select count(auth_mirror.empty_call($args)) from auth.users a"
+    timed "scan only" "select count(a.raw_user_meta_data) from auth.users a"
     sql postgres -c "drop database $db with (force)"
 done
