@@ -9,6 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::reconcile::{Phase, Progress};
 
+/// The progress bar's layout.
+const BAR_TEMPLATE: &str = "{prefix}{msg:>14} [{bar:30}] {pos}/{len} {per_sec} eta {eta}";
+
 /// How often a plain progress line is written.
 const LINE_EVERY: Duration = Duration::from_secs(5);
 
@@ -24,11 +27,9 @@ impl ProgressDisplay {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix}{msg:>14} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
-                )
-                .expect("valid progress template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template(BAR_TEMPLATE)
+                    .expect("valid progress template (tested)")
+                    .progress_chars("=> "),
             );
             bar
         });
@@ -79,5 +80,15 @@ impl ProgressDisplay {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_template_parses() {
+        assert!(ProgressStyle::with_template(BAR_TEMPLATE).is_ok());
     }
 }

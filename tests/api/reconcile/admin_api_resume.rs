@@ -1,4 +1,5 @@
-//! `reconcile --from admin-api`: resuming after an interruption, dry runs, a bad key.
+//! `reconcile --from admin-api`: resuming after an interruption, failed listings (which
+//! tombstone nobody), dry runs, refused keys.
 
 use uuid::Uuid;
 
@@ -104,4 +105,76 @@ async fn a_rejected_key_fails_with_a_clear_message_that_does_not_print_it() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains("not a header value"));
+}
+
+#[tokio::test]
+async fn a_failed_listing_tombstones_nobody() {
+    let db = mirror_database().await;
+    let orphan = Uuid::new_v4();
+    mirror(
+        &db.pool,
+        orphan,
+        "orphan@example.com",
+        "2024-04-01T10:00:00Z",
+    )
+    .await;
+    let users = api_users(3);
+    let gotrue = GoTrue::start(users.iter().map(|(_, user)| user.clone()).collect()).await;
+    gotrue.fault(2, Fault::ServerError);
+    let key = service_role_key();
+
+    let output = reconcile_from(
+        &gotrue,
+        &db,
+        &key,
+        &["--per-page", "2", "--max-attempts", "1"],
+    )
+    .await;
+
+    assert!(!output.status.success());
+    let row = mirror_row(&db.pool, orphan).await.expect("still there");
+    assert_eq!(row.deleted_at, None);
+    assert_eq!(row.email.as_deref(), Some("orphan@example.com"));
+    assert_key_never_printed(&key, &[&output]);
+}
+
+#[tokio::test]
+async fn a_refused_key_stops_with_a_message_naming_the_setting() {
+    let db = mirror_database().await;
+    let gotrue = GoTrue::start(api_users(1).into_iter().map(|(_, user)| user).collect()).await;
+    gotrue.fault(1, Fault::Unauthorized);
+    let key = service_role_key();
+
+    let output = reconcile_from(&gotrue, &db, &key, &[]).await;
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains(
+            "the Admin API answered HTTP 401 (check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(gotrue.requests().len(), 1, "a 401 is not retried");
+    assert_key_never_printed(&key, &[&output]);
+}
+
+#[tokio::test]
+async fn admin_api_without_its_settings_says_which_are_missing() {
+    let db = mirror_database().await;
+
+    let output = super::auth_mirror(
+        &super::database_url(&db, "postgres"),
+        &["reconcile", "--from", "admin-api"],
+        &[],
+    )
+    .await;
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output)
+            .contains("--from admin-api needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY"),
+        "{}",
+        stderr(&output)
+    );
 }

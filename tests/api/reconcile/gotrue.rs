@@ -17,6 +17,8 @@ pub enum Fault {
     TooManyRequests(u64),
     /// `500 Internal Server Error`.
     ServerError,
+    /// `401 Unauthorized`, as for a wrong key.
+    Unauthorized,
 }
 
 type Change = Box<dyn FnOnce(&mut Vec<Value>) + Send>;
@@ -117,6 +119,11 @@ impl GoTrue {
                 "500 Internal Server Error",
                 &[],
                 &json!({"code": 500, "error_code": "unexpected_failure", "msg": "Unexpected failure"}),
+            ),
+            Some(Fault::Unauthorized) => response(
+                "401 Unauthorized",
+                &[],
+                &json!({"code": 401, "error_code": "bad_jwt", "msg": "invalid JWT"}),
             ),
             None => route(&state.users, &request.target),
         };
