@@ -14,7 +14,11 @@
 //! the earlier page is fetched again. The listing is complete when a page covering the gap
 //! ends at or past the total: every user who existed throughout has been seen (duplicates
 //! are possible, skips are not). Users created during the listing may be missed; they are
-//! not tombstoned, because every tombstone is first confirmed by `GET /admin/users/{id}`.
+//! not tombstoned, because every tombstone is first confirmed by `GET /admin/users/{id}`,
+//! and a last pass over the head of the list (where they are) picks them up.
+//!
+//! GoTrue's `Link` header (`rel="next"`, `rel="last"`) is derived from the same total at
+//! the same moment, so it adds nothing to `X-Total-Count` and the page's length.
 
 /// The listing's position (persisted as the checkpoint).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

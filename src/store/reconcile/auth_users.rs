@@ -21,7 +21,11 @@ pub async fn apply_auth_users(
 ) -> Result<Batch, sqlx::Error> {
     let sql = format!(
         "with picked as (
-             select * from auth.users a
+             -- The mirrored columns only: password hashes and tokens are never read.
+             select a.id, a.email, a.phone, a.is_anonymous, a.raw_user_meta_data,
+                    a.raw_app_meta_data, a.email_confirmed_at, a.created_at, a.updated_at,
+                    a.deleted_at
+               from auth.users a
               where ($1::uuid is null or a.id > $1) and ($2::uuid is null or a.id < $2)
               order by a.id
               limit $3

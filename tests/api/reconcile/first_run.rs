@@ -61,7 +61,9 @@ async fn users_created_before_auth_mirror_existed_are_mirrored_by_a_non_superuse
 
     let migrated = auth_mirror(&url, &["migrate"], &[]).await;
     assert!(migrated.status.success(), "{}", stderr(&migrated));
-    let report = reconcile_ok(&url, &["--batch-size", "3"]).await;
+    let output = auth_mirror(&url, &["reconcile", "--batch-size", "3"], &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = super::stdout(&output).trim_end().to_owned();
 
     assert_eq!(
         report,
@@ -102,6 +104,13 @@ async fn users_created_before_auth_mirror_existed_are_mirrored_by_a_non_superuse
     for signup in &others {
         assert!(mirror_row(&db.pool, signup.id).await.is_some());
     }
+    // Standard error is not a terminal here: plain progress lines, no progress bar.
+    let progress = stderr(&output);
+    assert!(progress.contains("reconcile: users: "), "{progress}");
+    assert!(
+        !progress.contains('\u{1b}'),
+        "terminal escapes in: {progress}"
+    );
 
     let again = reconcile_ok(&url, &[]).await;
     assert_eq!(
