@@ -3,13 +3,13 @@
 //! every live mirror row whose auth user is gone. `settings` is never touched: the rule
 //! does not write it.
 
+mod slices;
+
 use std::sync::Mutex;
 
 use futures_util::future::try_join_all;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
-
-mod slices;
 
 use super::report::{Effects, Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
