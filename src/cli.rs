@@ -51,6 +51,8 @@ pub enum Command {
     Db(DbCommand),
     /// List, show and replay stored events through a running instance's admin API.
     Events(EventsArgs),
+    /// Make public.users equal to the source of truth (auth.users, or Supabase's Admin API).
+    Reconcile(ReconcileArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +129,60 @@ pub struct ServeArgs {
     /// Applied and ignored events older than this are deleted (e.g. `30d`, `12h`).
     #[arg(long, env = "EVENT_RETENTION", default_value = "30d", value_parser = retention)]
     pub event_retention: Duration,
+}
+
+/// The source of truth a reconcile reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReconcileSource {
+    /// `auth.users` in the database of `DATABASE_URL` (the mirror lives beside it).
+    Database,
+    /// Supabase's Admin API (`SUPABASE_URL`, `SUPABASE_SERVICE_ROLE_KEY`), for a mirror in
+    /// another database.
+    AdminApi,
+}
+
+/// Settings of `reconcile`.
+#[derive(Debug, Clone, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Where the truth is read from.
+    #[arg(long, env = "RECONCILE_FROM", value_enum, default_value_t = ReconcileSource::Database)]
+    pub from: ReconcileSource,
+
+    /// Count what would change, write nothing.
+    #[arg(long, env = "RECONCILE_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Users per SQL statement.
+    #[arg(long, env = "RECONCILE_BATCH_SIZE", default_value_t = 5000,
+          value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub batch_size: i64,
+
+    /// Concurrent statements (`--from database`), each over a slice of the id space.
+    #[arg(long, env = "RECONCILE_JOBS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: u16,
+
+    /// Your project's URL, `https://<ref>.supabase.co` (`--from admin-api`).
+    #[arg(long, env = "SUPABASE_URL")]
+    pub supabase_url: Option<reqwest::Url>,
+
+    /// The service role key (`--from admin-api`). Never printed or logged.
+    #[arg(long, env = "SUPABASE_SERVICE_ROLE_KEY", hide_env_values = true, value_parser = secret)]
+    pub supabase_service_role_key: Option<SecretString>,
+
+    /// Users per Admin API page (`--from admin-api`).
+    #[arg(long, env = "RECONCILE_PER_PAGE", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub per_page: u32,
+
+    /// Attempts per Admin API request before giving up (429, 5xx and network errors are
+    /// retried with backoff; a 429's `retry-after` is honoured).
+    #[arg(long, env = "RECONCILE_MAX_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
 }
 
 /// Values that may carry credentials are held redacted from the moment they are parsed, so a

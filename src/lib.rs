@@ -11,6 +11,7 @@ pub mod domain;
 pub mod embedded_db;
 pub mod metrics;
 pub mod processing;
+pub mod reconcile;
 pub mod routes;
 pub mod shutdown;
 pub mod startup;

@@ -70,6 +70,11 @@ impl Database {
         })
     }
 
+    /// Whether this is the local embedded cluster (development) rather than `DATABASE_URL`.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
     /// Applies pending migrations; a failure says what to check.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         store::migrate::run(&self.pool).await.map_err(|error| {

@@ -4,6 +4,7 @@ mod database;
 mod db;
 mod events;
 mod migrate;
+mod reconcile;
 mod secrets;
 mod send;
 mod serve;
@@ -20,6 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate(args)) => migrate::run(args).await,
         Some(Command::Send(args)) => send::run(args).await,
         Some(Command::Events(args)) => events::run(args).await,
+        Some(Command::Reconcile(args)) => reconcile::run(args).await,
         Some(Command::Secret(SecretCommand::New)) => {
             println!("{}", crate::webhook::WebhookSecrets::generate());
             Ok(())

@@ -8,6 +8,7 @@ pub mod events;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;
+pub mod reconcile;
 pub mod retention;
 pub mod stats;
 pub mod users;

@@ -12,6 +12,7 @@ mod mirror_auth_more;
 mod mirror_db_event;
 mod payloads;
 mod prisma;
+mod reconcile;
 mod seed_migration;
 mod signature;
 mod trigger;

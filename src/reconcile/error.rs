@@ -1,0 +1,31 @@
+//! The reconcile boundary's error type. Messages name what failed, never a credential.
+
+/// A reconcile did not complete. Whatever batches were applied before stay applied (each
+/// is its own transaction, and re-applying is harmless).
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("another reconcile is already running on this database{}",
+        .0.map(|pid| format!(" (PostgreSQL backend pid {pid})")).unwrap_or_default())]
+    AlreadyRunning(Option<i32>),
+    #[error("cannot use the Admin API: {0}")]
+    AdminApiSetup(&'static str),
+    #[error("the Admin API answered HTTP {0} (check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY)")]
+    AdminApiStatus(u16),
+    #[error("the Admin API still failed after {0} attempts (429, 5xx or network errors); run the same command again to resume")]
+    AdminApiGaveUp(u32),
+    #[error("unexpected Admin API response: {0}")]
+    AdminApiResponse(String),
+    #[error("database error while {step}")]
+    Database {
+        step: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl ReconcileError {
+    /// A `map_err` for database errors during `step`.
+    pub(crate) fn database(step: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| Self::Database { step, source }
+    }
+}

@@ -1,0 +1,147 @@
+//! Reconciling from Supabase's Admin API: states fetched over HTTP applied through the one
+//! convergence rule (a page per statement), and the listing's checkpoint, so an interrupted
+//! run resumes.
+
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{Effects, COUNT_EFFECTS, ORPHAN_DELETION};
+use crate::domain::UserState;
+
+/// The checkpoint of an unfinished listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub per_page: i32,
+    pub covered: i64,
+    pub last_total: i64,
+}
+
+/// Applies `states` with `auth_mirror.apply_user_state`, in one statement.
+pub async fn apply_states(
+    connection: &mut PgConnection,
+    states: &[UserState],
+) -> Result<Effects, sqlx::Error> {
+    let sql = format!(
+        "with applied as (
+             select s.id, s.removed or s.deleted_at is not null as deletion,
+                    auth_mirror.apply_user_state(s.id, s.email, s.phone, s.is_anonymous,
+                        s.user_metadata, s.app_metadata, s.email_confirmed_at, s.created_at,
+                        s.updated_at, s.deleted_at, s.removed) as effect
+               from unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[],
+                           $6::jsonb[], $7::timestamptz[], $8::timestamptz[],
+                           $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+                 as s(id, email, phone, is_anonymous, user_metadata, app_metadata,
+                      email_confirmed_at, created_at, updated_at, deleted_at, removed)
+         )
+         select {COUNT_EFFECTS} from applied"
+    );
+    sqlx::query_as(&sql)
+        .bind(column(states, |state| state.id))
+        .bind(column(states, |state| state.email.clone()))
+        .bind(column(states, |state| state.phone.clone()))
+        .bind(column(states, |state| state.is_anonymous))
+        .bind(column(states, |state| state.user_metadata.clone()))
+        .bind(column(states, |state| state.app_metadata.clone()))
+        .bind(column(states, |state| state.email_confirmed_at))
+        .bind(column(states, |state| state.created_at))
+        .bind(column(states, |state| {
+            state.version.map(|version| version.time())
+        }))
+        .bind(column(states, |state| state.deleted_at))
+        .bind(column(states, |state| state.removed))
+        .fetch_one(connection)
+        .await
+}
+
+/// One field of every state, as an array parameter.
+fn column<T>(states: &[UserState], pick: impl Fn(&UserState) -> T) -> Vec<T> {
+    states.iter().map(pick).collect()
+}
+
+/// Tombstones the live mirror rows of `ids` (users the Admin API confirmed are gone).
+pub async fn tombstone(
+    connection: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Effects, sqlx::Error> {
+    let sql = format!(
+        "with applied as (
+             select u.id, true as deletion, auth_mirror.apply_user_state({ORPHAN_DELETION}) as effect
+               from public.users u
+              where u.id = any($1) and u.deleted_at is null
+         )
+         select {COUNT_EFFECTS} from applied"
+    );
+    sqlx::query_as(&sql).bind(ids).fetch_one(connection).await
+}
+
+/// Up to `limit` live mirror ids after `after`, in id order.
+pub async fn live_mirror_ids(
+    pool: &PgPool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from public.users where deleted_at is null and ($1::uuid is null or id > $1) \
+          order by id limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The checkpoint of an unfinished listing, if any.
+pub async fn checkpoint(pool: &PgPool) -> Result<Option<Checkpoint>, sqlx::Error> {
+    sqlx::query_as(
+        "select per_page, covered, last_total from auth_mirror.reconcile_checkpoint \
+          where source = 'admin_api'",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The user ids the unfinished listing has seen.
+pub async fn seen(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select user_id from auth_mirror.reconcile_seen")
+        .fetch_all(pool)
+        .await
+}
+
+/// Forgets any earlier listing.
+pub async fn clear(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
+        "delete from auth_mirror.reconcile_checkpoint where source = 'admin_api';
+         truncate auth_mirror.reconcile_seen;",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a page: the ids it held and where the listing is now. Run in the transaction
+/// that applied the page, so a resumed run never skips a page whose writes were lost.
+pub async fn save_progress(
+    connection: &mut PgConnection,
+    ids: &[Uuid],
+    checkpoint: Checkpoint,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into auth_mirror.reconcile_seen (user_id) select unnest($1::uuid[]) \
+         on conflict do nothing",
+    )
+    .bind(ids)
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query(
+        "insert into auth_mirror.reconcile_checkpoint (source, per_page, covered, last_total)
+         values ('admin_api', $1, $2, $3)
+         on conflict (source) do update set per_page = excluded.per_page,
+             covered = excluded.covered, last_total = excluded.last_total, updated_at = now()",
+    )
+    .bind(checkpoint.per_page)
+    .bind(checkpoint.covered)
+    .bind(checkpoint.last_total)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
