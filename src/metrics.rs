@@ -12,6 +12,13 @@ pub struct DeliveryLabels {
     pub outcome: &'static str,
 }
 
+/// Labels of a delivery of an already stored event: what the first delivery came to.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DuplicateLabels {
+    pub source: &'static str,
+    pub first_outcome: &'static str,
+}
+
 /// Labels of a rejected request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RejectionLabels {
@@ -24,6 +31,7 @@ pub struct Metrics {
     registry: Registry,
     pub deliveries: Family<DeliveryLabels, Counter>,
     pub rejections: Family<RejectionLabels, Counter>,
+    pub duplicates: Family<DuplicateLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -31,6 +39,7 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("auth_mirror");
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         let rejections = Family::<RejectionLabels, Counter>::default();
+        let duplicates = Family::<DuplicateLabels, Counter>::default();
         registry.register(
             "deliveries",
             "Verified deliveries, by source and outcome",
@@ -41,10 +50,16 @@ impl Default for Metrics {
             "Requests rejected before processing, by reason",
             rejections.clone(),
         );
+        registry.register(
+            "duplicates",
+            "Deliveries of an already stored event, by source and by what the first delivery came to",
+            duplicates.clone(),
+        );
         Self {
             registry,
             deliveries,
             rejections,
+            duplicates,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod convergence;
 mod db_webhook;
+mod duplicates;
 mod failures;
 mod health;
 mod helpers;
