@@ -84,10 +84,13 @@ async fn trigger_is_installed_only_where_auth_users_exists_and_migrating_again_i
 async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_on_public() {
     let db = supabase_database().await;
 
-    for function in [
-        "auth_mirror.mirror_auth_user()",
-        "auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, \
-         timestamptz, timestamptz, timestamptz, boolean)",
+    for (function, security_definer) in [
+        ("auth_mirror.mirror_auth_user()", true),
+        (
+            "auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, \
+             timestamptz, timestamptz, timestamptz, boolean)",
+            false,
+        ),
     ] {
         let (definer, config, public, anon, authenticated): (bool, Vec<String>, bool, bool, bool) =
             sqlx::query_as(
@@ -102,7 +105,7 @@ async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_o
             .fetch_one(&db.pool)
             .await
             .unwrap();
-        assert!(definer, "{function} must be SECURITY DEFINER");
+        assert_eq!(definer, security_definer, "{function}: SECURITY DEFINER");
         assert_eq!(config, [r#"search_path="""#], "{function}");
         assert_eq!(
             (public, anon, authenticated),
