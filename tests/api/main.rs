@@ -10,6 +10,7 @@ mod mirror_auth_hook;
 mod mirror_auth_more;
 mod mirror_db_event;
 mod payloads;
+mod personal_data;
 mod seed_migration;
 mod signature;
 mod trigger;
