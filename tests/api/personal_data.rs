@@ -65,7 +65,12 @@ async fn a_hard_delete_over_http_expunges_the_payloads_of_the_users_events() {
     changed["raw_user_meta_data"] = json!({ "full_name": "Ada L." });
     post(&app, "/hooks/auth", &after_user_created(id)).await;
     post(&app, "/hooks/auth", &after_user_created(other)).await;
-    post(&app, "/hooks/db", &db_event("UPDATE", Some(changed.clone()), Some(live))).await;
+    post(
+        &app,
+        "/hooks/db",
+        &db_event("UPDATE", Some(changed.clone()), Some(live)),
+    )
+    .await;
 
     post(&app, "/hooks/db", &db_event("DELETE", None, Some(changed))).await;
 
@@ -79,7 +84,12 @@ async fn a_hard_delete_over_http_expunges_the_payloads_of_the_users_events() {
     );
     assert_eq!(
         events_of(&app.database.pool, other).await,
-        [kept("after-user-created", "applied", Some("inserted"), true)]
+        [kept(
+            "after-user-created",
+            "applied",
+            Some("inserted"),
+            true
+        )]
     );
 }
 
@@ -90,8 +100,18 @@ async fn a_soft_delete_over_http_expunges_the_payloads_and_so_does_a_late_stale_
     let live = auth_row(id, Some("ada@example.com"), T1);
     let mut soft_deleted = auth_row(id, Some("3b5d2e8a9c1f4e7b"), T2);
     soft_deleted["deleted_at"] = json!(T2);
-    post(&app, "/hooks/db", &db_event("INSERT", Some(live.clone()), None)).await;
-    post(&app, "/hooks/db", &db_event("UPDATE", Some(soft_deleted), Some(live))).await;
+    post(
+        &app,
+        "/hooks/db",
+        &db_event("INSERT", Some(live.clone()), None),
+    )
+    .await;
+    post(
+        &app,
+        "/hooks/db",
+        &db_event("UPDATE", Some(soft_deleted), Some(live)),
+    )
+    .await;
 
     // The Auth Hook of the signup arrives late, after the tombstone.
     post(&app, "/hooks/auth", &after_user_created(id)).await;
@@ -115,11 +135,20 @@ async fn a_delete_in_auth_users_expunges_the_payloads_through_the_trigger() {
     as_auth_admin(pool, &signup.sql()).await;
     assert!(events_of(pool, signup.id).await[0].has_payload);
 
-    as_auth_admin(pool, &format!("delete from users where id = '{}'", signup.id)).await;
+    as_auth_admin(
+        pool,
+        &format!("delete from users where id = '{}'", signup.id),
+    )
+    .await;
 
     assert_eq!(
         events_of(pool, signup.id).await,
-        [kept("after-user-created", "applied", Some("inserted"), false)]
+        [kept(
+            "after-user-created",
+            "applied",
+            Some("inserted"),
+            false
+        )]
     );
 }
 
@@ -143,9 +172,18 @@ async fn a_failed_event_of_a_deleted_user_keeps_its_status_and_says_its_payload_
     let events = events_of(pool, id).await;
     assert_eq!(events.len(), 2, "{events:?}");
     let failed = &events[0];
-    assert_eq!((failed.status.as_str(), failed.has_payload), ("failed", false));
+    assert_eq!(
+        (failed.status.as_str(), failed.has_payload),
+        ("failed", false)
+    );
     let reason = failed.last_error.as_deref().unwrap_or_default();
-    assert!(reason.contains("23514"), "the first reason is kept: {reason}");
+    assert!(
+        reason.contains("23514"),
+        "the first reason is kept: {reason}"
+    );
     assert!(reason.contains("payload expunged"), "{reason}");
-    assert_eq!(events[1], kept("DELETE", "applied", Some("inserted"), false));
+    assert_eq!(
+        events[1],
+        kept("DELETE", "applied", Some("inserted"), false)
+    );
 }

@@ -12,7 +12,11 @@ use crate::payloads::{auth_row, db_event, hook, hook_user};
 async fn an_older_state_with_an_earlier_creation_time_still_lowers_it() {
     let app = spawn_app().await;
     let id = Uuid::new_v4();
-    let mut created = auth_row(id, Some("ada@example.com"), "2024-05-01T10:00:00.123457+00:00");
+    let mut created = auth_row(
+        id,
+        Some("ada@example.com"),
+        "2024-05-01T10:00:00.123457+00:00",
+    );
     created["created_at"] = json!("2024-05-01T10:00:00.123457+00:00");
     let mut changed = created.clone();
     changed["updated_at"] = json!("2024-05-01T11:00:00+00:00");
@@ -21,13 +25,22 @@ async fn an_older_state_with_an_earlier_creation_time_still_lowers_it() {
     user["created_at"] = json!("2024-05-01T10:00:00.123456789Z");
 
     let update = app
-        .post_signed("/hooks/db", &db_event("UPDATE", Some(changed), Some(created)))
+        .post_signed(
+            "/hooks/db",
+            &db_event("UPDATE", Some(changed), Some(created)),
+        )
         .await;
     let late_hook = app
-        .post_signed("/hooks/auth", &hook("after-user-created", Uuid::new_v4(), user))
+        .post_signed(
+            "/hooks/auth",
+            &hook("after-user-created", Uuid::new_v4(), user),
+        )
         .await;
 
-    assert_eq!((update.status().as_u16(), late_hook.status().as_u16()), (200, 200));
+    assert_eq!(
+        (update.status().as_u16(), late_hook.status().as_u16()),
+        (200, 200)
+    );
     let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
     assert_eq!(row.auth_created_at, Some(at("2024-05-01T10:00:00.123456Z")));
     assert_eq!(row.auth_updated_at, Some(at("2024-05-01T11:00:00Z")));
