@@ -113,3 +113,42 @@ async fn invite_hook_before_the_db_insert_ends_in_the_same_row() {
         json!({ "full_name": "Ada Lovelace", "team": "engines" })
     );
 }
+
+/// The stored metadata after an INSERT carrying both fields, then an `after-user-created` of
+/// the same version whose `app_metadata` is `app_metadata` (`None`: the key is absent).
+async fn app_metadata_after_a_hook_with(app_metadata: Option<Value>) -> Option<Value> {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
+    row["raw_app_meta_data"] = json!({ "provider": "github", "providers": ["github"] });
+    let insert = app
+        .post_signed("/hooks/db", &db_event("INSERT", Some(row), None))
+        .await;
+    assert_eq!(insert.status(), 200);
+    let mut user = hook_user(id, "ada@example.com", CREATED);
+    match app_metadata {
+        Some(value) => user["app_metadata"] = value,
+        None => {
+            user.as_object_mut().unwrap().remove("app_metadata");
+        }
+    }
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    mirror_row(&app.database.pool, id)
+        .await
+        .expect("mirrored")
+        .app_metadata
+}
+
+#[tokio::test]
+async fn app_metadata_a_hook_does_not_carry_is_kept_whether_absent_or_null() {
+    let github = json!({ "provider": "github", "providers": ["github"] });
+
+    assert_eq!(app_metadata_after_a_hook_with(None).await, Some(github.clone()));
+    assert_eq!(
+        app_metadata_after_a_hook_with(Some(Value::Null)).await,
+        Some(github)
+    );
+}

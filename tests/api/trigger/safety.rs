@@ -125,3 +125,23 @@ async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_o
     .unwrap();
     assert_eq!((table, schema, private), (false, false, false));
 }
+
+#[tokio::test]
+async fn the_trigger_is_installed_when_auth_users_appears_after_the_first_migrate() {
+    let db = TestDatabase::create(Setup {
+        supabase_shaped: false,
+        migrated: true,
+    })
+    .await;
+    assert!(mirror_triggers(&db.pool).await.is_empty());
+
+    store::bootstrap::apply_supabase_fixture(&db.pool)
+        .await
+        .expect("auth.users appears");
+    store::migrate::run(&db.pool).await.expect("migrate again");
+
+    assert_eq!(mirror_triggers(&db.pool).await.len(), 3);
+    let signup = Signup::email("ada@example.com", T1);
+    as_auth_admin(&db.pool, &signup.sql()).await;
+    assert!(mirror_row(&db.pool, signup.id).await.is_some());
+}
