@@ -1,5 +1,6 @@
 //! Black-box tests: the real application on a real socket, against a real PostgreSQL.
 
+mod binary;
 mod convergence;
 mod db_webhook;
 mod duplicates;

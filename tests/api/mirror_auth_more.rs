@@ -146,7 +146,10 @@ async fn app_metadata_after_a_hook_with(app_metadata: Option<Value>) -> Option<V
 async fn app_metadata_a_hook_does_not_carry_is_kept_whether_absent_or_null() {
     let github = json!({ "provider": "github", "providers": ["github"] });
 
-    assert_eq!(app_metadata_after_a_hook_with(None).await, Some(github.clone()));
+    assert_eq!(
+        app_metadata_after_a_hook_with(None).await,
+        Some(github.clone())
+    );
     assert_eq!(
         app_metadata_after_a_hook_with(Some(Value::Null)).await,
         Some(github)

@@ -159,7 +159,11 @@ async fn a_db_event_without_a_real_version_is_stored_but_never_writes() {
         &app,
         &db_event(
             "INSERT",
-            Some(auth_row(id, Some("ada@example.com"), "0001-01-01T00:00:00+00:00")),
+            Some(auth_row(
+                id,
+                Some("ada@example.com"),
+                "0001-01-01T00:00:00+00:00",
+            )),
             None,
         ),
     )
@@ -168,7 +172,13 @@ async fn a_db_event_without_a_real_version_is_stored_but_never_writes() {
     missing["updated_at"] = Value::Null;
     let without = post_db(&app, &db_event("UPDATE", Some(missing), None)).await;
 
-    assert_eq!((placeholder.status().as_u16(), without.status().as_u16()), (200, 200));
+    assert_eq!(
+        (placeholder.status().as_u16(), without.status().as_u16()),
+        (200, 200)
+    );
     assert_eq!(mirror_row(&app.database.pool, id).await, None);
-    assert_eq!(effects(&app).await, [effect("unversioned"), effect("unversioned")]);
+    assert_eq!(
+        effects(&app).await,
+        [effect("unversioned"), effect("unversioned")]
+    );
 }
