@@ -120,6 +120,12 @@ async fn run(requests: usize, concurrency: usize) {
         ms(*latencies.last().expect("at least one request")),
     );
     pool.close().await;
+    // Every acknowledged delivery must have been applied: a fast run that lost events is no
+    // result.
+    assert_eq!(
+        applied, requests as i64,
+        "{requests} deliveries acknowledged but {applied} applied"
+    );
     store::bootstrap::drop_database(&mut admin, &name)
         .await
         .expect("drop");

@@ -10,15 +10,19 @@ const T1: &str = "2024-05-01T10:00:00.123456Z";
 const T2: &str = "2024-05-01T11:30:00.654321Z";
 const T3: &str = "2024-05-02T08:00:00.000001Z";
 
-/// pg_net's `net.http_post`, same signature, recording instead of sending. pg_net sends
-/// the body as `body::text`, so that is what is recorded.
+/// pg_net's `net.http_post` with pg_net's own signature and queue, but nothing sends the
+/// queue: the test relays it. As pg_net does (its SQL: `convert_to(body::text, 'UTF8')` into
+/// `net.http_request_queue.body bytea`), the jsonb body is queued as the UTF-8 bytes of its
+/// text rendering, whatever sql/db-webhook.sql assumed when it signed.
 const STAND_IN_PG_NET: &str = r#"
 create schema net;
-create table net.recorded_requests (
-    id      bigint generated always as identity primary key,
-    url     text not null,
-    body    text not null,
-    headers jsonb not null
+create table net.http_request_queue (
+    id                   bigserial primary key,
+    method               text not null,
+    url                  text not null,
+    headers              jsonb not null,
+    body                 bytea,
+    timeout_milliseconds integer not null
 );
 create function net.http_post(
     url text,
@@ -29,7 +33,8 @@ create function net.http_post(
 ) returns bigint
 language sql
 as $$
-    insert into net.recorded_requests (url, body, headers) values ($1, $2::text, $4)
+    insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+    values ('POST', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
     returning id
 $$;
 "#;
@@ -66,14 +71,20 @@ async fn install_db_webhook(app: &TestApp) {
 struct Recorded {
     id: i64,
     url: String,
-    body: String,
+    body: Vec<u8>,
     headers: serde_json::Value,
+}
+
+impl Recorded {
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
 }
 
 /// The requests recorded after request `after`, oldest first.
 async fn recorded_after(pool: &PgPool, after: i64) -> Vec<Recorded> {
     sqlx::query_as(
-        "select id, url, body, headers from net.recorded_requests where id > $1 order by id",
+        "select id, url, body, headers from net.http_request_queue where id > $1 order by id",
     )
     .bind(after)
     .fetch_all(pool)
@@ -84,10 +95,7 @@ async fn recorded_after(pool: &PgPool, after: i64) -> Vec<Recorded> {
 /// Sends `request` as pg_net would: its URL, its headers, its exact body bytes.
 async fn relay(app: &TestApp, request: &Recorded) -> reqwest::Response {
     assert_eq!(request.url, format!("{}/hooks/db", app.address));
-    let mut post = app
-        .client
-        .post(&request.url)
-        .body(request.body.clone().into_bytes());
+    let mut post = app.client.post(&request.url).body(request.body.clone());
     for (name, value) in request.headers.as_object().expect("headers object") {
         post = post.header(name, value.as_str().expect("header text"));
     }
@@ -99,7 +107,7 @@ async fn relay_new(app: &TestApp, after: i64) -> (usize, i64) {
     let requests = recorded_after(&app.database.pool, after).await;
     for request in &requests {
         let response = relay(app, request).await;
-        assert_eq!(response.status(), 200, "relayed {}", request.body);
+        assert_eq!(response.status(), 200, "relayed {}", request.text());
     }
     (requests.len(), requests.last().map_or(after, |r| r.id))
 }
@@ -127,12 +135,12 @@ async fn db_webhook_requests_carry_no_password_hash_or_tokens() {
     for request in &requests {
         for secret in ["encrypted_password", "token", "$2a$10$", "secret-"] {
             assert!(
-                !request.body.contains(secret),
+                !request.text().contains(secret),
                 "{secret} in {}",
-                request.body
+                request.text()
             );
         }
-        let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         assert_eq!(
             (&body["schema"], &body["table"]),
             (&json!("auth"), &json!("users"))
@@ -228,4 +236,67 @@ async fn db_webhook_requests_relayed_to_the_service_keep_the_mirror_right() {
         .await
         .unwrap();
     assert_eq!(errors, 0);
+}
+
+/// The `v1` MAC of Standard Webhooks over `id.timestamp.body`, computed here with the `hmac`
+/// crate from the secret's text (not with the service's signing code).
+fn standard_webhooks_mac(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let key = base64
+        .decode(
+            secret
+                .trim_start_matches("v1,")
+                .trim_start_matches("whsec_"),
+        )
+        .expect("base64 key");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("key");
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", base64.encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn db_webhook_signatures_cover_exactly_the_bytes_pg_net_sends() {
+    let app = spawn_app().await;
+    install_db_webhook(&app).await;
+    let signup = Signup {
+        user_metadata: r#"{"name": "Zoë Ω", "team": {"z": 1, "a": [true, null]}}"#,
+        ..Signup::email("zoe@example.com", T1)
+    };
+
+    as_auth_admin(&app.database.pool, &signup.sql()).await;
+
+    let requests = recorded_after(&app.database.pool, 0).await;
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    // PostgreSQL's jsonb text rendering, not a compact serialisation: `": "` and `, `.
+    assert!(
+        request.text().contains(r#""type": "INSERT""#),
+        "{}",
+        request.text()
+    );
+    assert!(request.text().contains("Zoë Ω"), "{}", request.text());
+    let header = |name: &str| request.headers[name].as_str().expect(name).to_owned();
+    let expected = standard_webhooks_mac(
+        &app.secrets,
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &request.body,
+    );
+    assert_eq!(header("webhook-signature"), expected);
+    // Other bytes for the same JSON (as a client re-serialising it would send) do not verify.
+    let compact =
+        serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&request.body).unwrap())
+            .unwrap();
+    assert_ne!(compact, request.body);
+    let reserialised = Recorded {
+        id: request.id,
+        url: request.url.clone(),
+        body: compact,
+        headers: request.headers.clone(),
+    };
+    assert_eq!(relay(&app, &reserialised).await.status(), 401);
+    assert_eq!(relay(&app, request).await.status(), 200);
 }
