@@ -4,11 +4,13 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{mirror_row, spawn_app, TestApp};
+use crate::helpers::{at, mirror_row, spawn_app, TestApp};
 use crate::payloads::{auth_row, db_event, hook, hook_user};
 
 const CREATED: &str = "2024-05-01T10:00:00.123456789Z";
 const CREATED_IN_DB: &str = "2024-05-01T10:00:00.123456+00:00";
+/// `CREATED` as PostgreSQL stores it when given the nanoseconds: rounded to microseconds.
+const CREATED_ROUNDED_IN_DB: &str = "2024-05-01T10:00:00.123457+00:00";
 
 async fn after_user_created(app: &TestApp, user: Value) -> reqwest::Response {
     let body = hook("after-user-created", Uuid::new_v4(), user);
@@ -121,6 +123,9 @@ async fn app_metadata_after_a_hook_with(app_metadata: Option<Value>) -> Option<V
     let id = Uuid::new_v4();
     let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
     row["raw_app_meta_data"] = json!({ "provider": "github", "providers": ["github"] });
+    // The database rounded the creation time the hook carries with nanoseconds, so the hook
+    // is not identical to the stored row: it is written (its earlier creation time counts).
+    row["created_at"] = json!(CREATED_ROUNDED_IN_DB);
     let insert = app
         .post_signed("/hooks/db", &db_event("INSERT", Some(row), None))
         .await;
@@ -140,6 +145,29 @@ async fn app_metadata_after_a_hook_with(app_metadata: Option<Value>) -> Option<V
         .await
         .expect("mirrored")
         .app_metadata
+}
+
+#[tokio::test]
+async fn an_invite_hook_that_lowers_the_creation_time_keeps_the_users_metadata() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
+    row["raw_user_meta_data"] = json!({ "full_name": "Ada Lovelace", "team": "engines" });
+    row["created_at"] = json!(CREATED_ROUNDED_IN_DB);
+    let insert = app
+        .post_signed("/hooks/db", &db_event("INSERT", Some(row), None))
+        .await;
+    assert_eq!(insert.status(), 200);
+
+    let response = after_user_created(&app, invited_user(id)).await;
+
+    assert_eq!(response.status(), 200);
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(row.auth_created_at, Some(at("2024-05-01T10:00:00.123456Z")));
+    assert_eq!(
+        row.user_metadata,
+        Some(json!({ "full_name": "Ada Lovelace", "team": "engines" }))
+    );
 }
 
 #[tokio::test]
