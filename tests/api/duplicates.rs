@@ -150,3 +150,23 @@ async fn a_duplicate_of_before_user_created_is_allowed_again() {
         Some(1)
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_of_an_unparseable_db_event_is_answered_422_again() {
+    let app = spawn_app().await;
+    let body = br#"{"type":"INSERT","schema":"auth","table":"users","record":"#;
+
+    let first = app.post_signed("/hooks/db", body).await;
+    let retry = app.post_signed("/hooks/db", body).await;
+
+    assert_eq!(
+        (first.status().as_u16(), retry.status().as_u16()),
+        (422, 422)
+    );
+    let answer: Value = retry.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "malformed_payload", "{answer}");
+    assert_eq!(
+        duplicates_counted(&app, "db_webhook", "unparsed").await,
+        Some(1)
+    );
+}

@@ -231,3 +231,30 @@ async fn the_same_unparseable_bytes_sent_to_both_endpoints_are_two_events() {
             .unwrap();
     assert_eq!(sources, vec!["auth_hook", "db_webhook"]);
 }
+
+#[tokio::test]
+async fn an_apply_failure_without_a_constraint_is_recorded_by_its_sqlstate_alone() {
+    let app = spawn_app().await;
+    sqlx::raw_sql(
+        "create function public.test_refuse() returns trigger language plpgsql as $$ \
+         begin raise exception 'refused %', new.email using errcode = '22023'; end $$; \
+         create trigger test_refuse before insert on public.users \
+             for each row execute function public.test_refuse();",
+    )
+    .execute(&app.database.pool)
+    .await
+    .unwrap();
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
+    );
+
+    let response = app.post_signed("/hooks/auth", &body).await;
+
+    assert_eq!(response.status(), 200);
+    let event = only_event(&app).await;
+    assert_eq!(event.status, "failed");
+    // The message quotes the email: only the SQLSTATE is kept.
+    assert_eq!(event.last_error.as_deref(), Some("database error 22023"));
+}
