@@ -87,7 +87,7 @@ async fn write_auth_users(
         let fires = played
             .auth_row
             .as_ref()
-            .is_none_or(|old| old.mirrored_columns_differ(&row));
+            .map_or(true, |old| old.mirrored_columns_differ(&row));
         if fires {
             played.delivered.push(row.delivered(false));
         }
