@@ -8,6 +8,7 @@
 
 mod generators;
 mod model;
+mod scenario;
 mod writers;
 
 use std::collections::HashMap;
@@ -17,8 +18,9 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 use uuid::Uuid;
 
 use crate::helpers::{begin_as_auth_admin, mirror_row, spawn_app, TestApp};
-use generators::{scenario, Deletion, PlannedState, Scenario, Writer};
+use generators::any_scenario;
 use model::{expected_row, ModelState};
+use scenario::{Deletion, PlannedState, Scenario, Writer};
 use writers::{AuthRow, Subject};
 
 /// Where found failures are kept, relative to the package root (the tests' working folder).
@@ -176,7 +178,7 @@ fn any_deliveries_of_a_user_end_in_the_row_the_model_of_the_rule_gives() {
         ..Config::default()
     });
 
-    let result = runner.run(&scenario(), |scenario| {
+    let result = runner.run(&any_scenario(), |scenario| {
         let tag = tags.fetch_add(1, Ordering::Relaxed);
         runtime.block_on(ends_in_the_models_row(&app, scenario, tag))
     });

@@ -5,8 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::generators::{Carried, Deletion, PlannedState, Scenario, Versioned, EMAILS, PHONES};
 use super::model::ModelState;
+use super::scenario::{Carried, Deletion, PlannedState, Scenario, Versioned, EMAILS, PHONES};
 use crate::payloads::{db_event, hook};
 
 /// Supabase's "no time yet".
