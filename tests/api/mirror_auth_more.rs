@@ -183,3 +183,18 @@ async fn app_metadata_a_hook_does_not_carry_is_kept_whether_absent_or_null() {
         Some(github)
     );
 }
+
+#[tokio::test]
+async fn an_invited_users_real_metadata_is_mirrored() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    // An invite sent with `data`: the hook's user_metadata is not blank.
+    let mut user = invited_user(id);
+    user["user_metadata"] = json!({ "team": "engines" });
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(row.user_metadata, Some(json!({ "team": "engines" })));
+}
