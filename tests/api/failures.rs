@@ -73,7 +73,10 @@ async fn an_unparseable_hook_is_answered_with_success_and_stored_as_failed() {
         assert_eq!(event.status, "failed", "{case}");
         assert_eq!(event.payload.as_deref(), Some(&body[..]), "{case}");
         let reason = event.last_error.expect("a reason");
-        assert!(reason.starts_with(expected_reason(case)), "{case}: {reason}");
+        assert!(
+            reason.starts_with(expected_reason(case)),
+            "{case}: {reason}"
+        );
         assert!(!reason.contains(SECRET_EMAIL), "{case}: {reason}");
         assert!(!reason.contains("example.com"), "{case}: {reason}");
         assert_eq!(users(&app).await, 0, "{case}");
