@@ -85,6 +85,12 @@ async fn run(requests: usize, concurrency: usize) {
         ms(*latencies.last().expect("at least one request")),
     );
     database.drop().await;
+    // Every acknowledged delivery must have been applied: a fast run that lost events is no
+    // result.
+    assert_eq!(
+        applied, requests as i64,
+        "{requests} deliveries acknowledged but {applied} applied"
+    );
 }
 
 fn delivery_body() -> Vec<u8> {

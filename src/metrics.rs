@@ -24,6 +24,13 @@ pub struct DeliveryLabels {
     pub outcome: &'static str,
 }
 
+/// Labels of a delivery of an already stored event: what the first delivery came to.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DuplicateLabels {
+    pub source: &'static str,
+    pub first_outcome: &'static str,
+}
+
 /// Labels of a rejected request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RejectionLabels {
@@ -76,6 +83,7 @@ pub struct Metrics {
     pub dead: Counter,
     /// Stored events by status, refreshed by the retry worker.
     pub events: Family<StatusLabels, Gauge>,
+    pub duplicates: Family<DuplicateLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +91,7 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("auth_mirror");
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         let rejections = Family::<RejectionLabels, Counter>::default();
+        let duplicates = Family::<DuplicateLabels, Counter>::default();
         registry.register(
             "deliveries",
             "Verified deliveries, by source and outcome",
@@ -131,6 +140,11 @@ impl Default for Metrics {
             dead.clone(),
         );
         registry.register("events", "Stored events by status", events.clone());
+        registry.register(
+            "duplicates",
+            "Deliveries of an already stored event, by source and by what the first delivery came to",
+            duplicates.clone(),
+        );
         Self {
             registry,
             deliveries,
@@ -142,6 +156,7 @@ impl Default for Metrics {
             replays,
             dead,
             events,
+            duplicates,
         }
     }
 }

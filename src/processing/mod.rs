@@ -13,9 +13,12 @@ use sqlx::{Acquire, PgConnection, PgPool};
 
 use self::schedule::{AfterFailure, RetrySchedule};
 use crate::domain::{Action, ParsedEvent, Source, UserState};
-use crate::store::events::{self, AppliedVia, EventStatus, NewEvent};
+use crate::store::events::{self, AppliedVia, EventStatus, NewEvent, StoredOutcome};
 use crate::store::users::{self, MirrorEffect};
 use crate::webhook::VerifiedDelivery;
+
+/// The `kind` of a stored event whose verified body did not parse.
+const UNPARSED_KIND: &str = "unparsed";
 
 /// What became of a delivery. The event is durable in every case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +69,7 @@ pub async fn process(
         ),
         Err(failure) => (
             failure.key.as_str(),
-            "unparsed",
+            UNPARSED_KIND,
             None,
             EventStatus::Failed,
             Some(failure.reason.as_str()),
@@ -104,9 +107,13 @@ async fn store_and_apply(
     let mut transaction = pool.begin().await?;
     let stored_id = events::insert_if_new(&mut transaction, new_event).await?;
     let outcome = match (parsed, stored_id) {
+        (_, None) => {
+            let stored = events::stored_outcome(&mut transaction, new_event.event_key)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            Outcome::Duplicate(Box::new(first_outcome(&stored, parsed)))
+        }
         (Err(_), Some(_)) => Outcome::Unparsed,
-        (Err(_), None) => Outcome::Duplicate(Box::new(Outcome::Unparsed)),
-        (Ok(event), None) => Outcome::Duplicate(Box::new(settled_outcome(&event.action))),
         (Ok(event), Some(id)) => match &event.action {
             Action::Mirror(state) => {
                 let after_failure = schedule.after_failure(1);
@@ -169,8 +176,28 @@ fn planned_status(action: &Action) -> EventStatus {
     }
 }
 
-/// The outcome of an action that needs no database write beyond the event itself (or, for
-/// a duplicate, whose write happened before).
+/// For a duplicate: what the first delivery came to, as stored (a failed apply is reported as
+/// failed, not as "nothing to do").
+fn first_outcome(
+    stored: &StoredOutcome,
+    parsed: &Result<ParsedEvent, crate::domain::ParseFailure>,
+) -> Outcome {
+    match stored.status {
+        EventStatus::Applied => Outcome::Mirrored(stored.effect.unwrap_or(MirrorEffect::Stale)),
+        EventStatus::Failed | EventStatus::Dead if stored.kind == UNPARSED_KIND => {
+            Outcome::Unparsed
+        }
+        EventStatus::Failed | EventStatus::Dead => Outcome::Failed,
+        // Recorded without applying: the same key is the same hook invocation or content,
+        // so it asks for the same (settled) answer.
+        EventStatus::Ignored => match parsed {
+            Ok(event) => settled_outcome(&event.action),
+            Err(_) => Outcome::Unparsed,
+        },
+    }
+}
+
+/// The outcome of an action that needs no database write beyond the event itself.
 fn settled_outcome(action: &Action) -> Outcome {
     match action {
         Action::Mirror(_) => Outcome::Mirrored(MirrorEffect::Stale),

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use super::body::read_json_body;
 use super::error::ApiError;
 use crate::domain::Source;
-use crate::metrics::{DeliveryLabels, Metrics};
+use crate::metrics::{DeliveryLabels, DuplicateLabels, Metrics};
 use crate::processing::schedule::RetrySchedule;
 use crate::processing::{self, Outcome};
 use crate::webhook::{DeliveryHeaders, Verifier};
@@ -131,6 +131,15 @@ async fn receive(
             outcome: label,
         })
         .inc();
+    if let Outcome::Duplicate(first) = &outcome {
+        metrics
+            .duplicates
+            .get_or_create(&DuplicateLabels {
+                source: source.as_str(),
+                first_outcome: outcome_label(first),
+            })
+            .inc();
+    }
     Ok(outcome)
 }
 

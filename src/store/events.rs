@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::users::MirrorEffect;
+
 /// Where an event stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventStatus {
@@ -21,6 +23,12 @@ impl EventStatus {
             Self::Dead => "dead",
             Self::Ignored => "ignored",
         }
+    }
+
+    fn from_sql(text: &str) -> Option<Self> {
+        [Self::Applied, Self::Failed, Self::Dead, Self::Ignored]
+            .into_iter()
+            .find(|status| status.as_str() == text)
     }
 }
 
@@ -179,9 +187,40 @@ impl std::str::FromStr for EventStatus {
     type Err = ();
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        [Self::Applied, Self::Failed, Self::Dead, Self::Ignored]
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or(())
+        Self::from_sql(text).ok_or(())
     }
+}
+
+/// What a stored event came to, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOutcome {
+    /// The hook name, the database operation, or `unparsed`.
+    pub kind: String,
+    pub status: EventStatus,
+    /// What applying it did, when it was applied.
+    pub effect: Option<MirrorEffect>,
+}
+
+/// The recorded outcome of the event stored under `event_key`, if there is one. Read in the
+/// caller's transaction, after `insert_if_new` has waited for any concurrent copy to commit.
+pub async fn stored_outcome(
+    connection: &mut PgConnection,
+    event_key: &str,
+) -> Result<Option<StoredOutcome>, sqlx::Error> {
+    let row: Option<(String, String, Option<String>)> =
+        sqlx::query_as("select kind, status, effect from auth_mirror.events where event_key = $1")
+            .bind(event_key)
+            .fetch_optional(connection)
+            .await?;
+    row.map(|(kind, status, effect)| {
+        let status = EventStatus::from_sql(&status).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown event status {status:?}").into())
+        })?;
+        Ok(StoredOutcome {
+            kind,
+            status,
+            effect: effect.as_deref().and_then(MirrorEffect::from_sql),
+        })
+    })
+    .transpose()
 }

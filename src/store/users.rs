@@ -26,7 +26,8 @@ impl MirrorEffect {
         }
     }
 
-    fn from_sql(text: &str) -> Option<Self> {
+    /// The effect named by `auth_mirror.apply_user_state`'s answer.
+    pub fn from_sql(text: &str) -> Option<Self> {
         [
             Self::Inserted,
             Self::Updated,

@@ -2,4 +2,5 @@
 //! user's events end in the row that applying them in version order gives.
 
 mod concurrent_copies;
+mod creation_time;
 mod property;

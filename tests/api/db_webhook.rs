@@ -1,6 +1,8 @@
 //! The opt-in signed database webhook (sql/db-webhook.sql): a stand-in `net.http_post`
 //! records what pg_net would send, and the test relays it to the running service.
 
+mod signature_bytes;
+
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -10,15 +12,19 @@ const T1: &str = "2024-05-01T10:00:00.123456Z";
 const T2: &str = "2024-05-01T11:30:00.654321Z";
 const T3: &str = "2024-05-02T08:00:00.000001Z";
 
-/// pg_net's `net.http_post`, same signature, recording instead of sending. pg_net sends
-/// the body as `body::text`, so that is what is recorded.
+/// pg_net's `net.http_post` with pg_net's own signature and queue, but nothing sends the
+/// queue: the test relays it. As pg_net does (its SQL: `convert_to(body::text, 'UTF8')` into
+/// `net.http_request_queue.body bytea`), the jsonb body is queued as the UTF-8 bytes of its
+/// text rendering, whatever sql/db-webhook.sql assumed when it signed.
 const STAND_IN_PG_NET: &str = r#"
 create schema net;
-create table net.recorded_requests (
-    id      bigint generated always as identity primary key,
-    url     text not null,
-    body    text not null,
-    headers jsonb not null
+create table net.http_request_queue (
+    id                   bigserial primary key,
+    method               text not null,
+    url                  text not null,
+    headers              jsonb not null,
+    body                 bytea,
+    timeout_milliseconds integer not null
 );
 create function net.http_post(
     url text,
@@ -29,7 +35,8 @@ create function net.http_post(
 ) returns bigint
 language sql
 as $$
-    insert into net.recorded_requests (url, body, headers) values ($1, $2::text, $4)
+    insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+    values ('POST', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
     returning id
 $$;
 "#;
@@ -66,14 +73,20 @@ async fn install_db_webhook(app: &TestApp) {
 struct Recorded {
     id: i64,
     url: String,
-    body: String,
+    body: Vec<u8>,
     headers: serde_json::Value,
+}
+
+impl Recorded {
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
 }
 
 /// The requests recorded after request `after`, oldest first.
 async fn recorded_after(pool: &PgPool, after: i64) -> Vec<Recorded> {
     sqlx::query_as(
-        "select id, url, body, headers from net.recorded_requests where id > $1 order by id",
+        "select id, url, body, headers from net.http_request_queue where id > $1 order by id",
     )
     .bind(after)
     .fetch_all(pool)
@@ -84,10 +97,7 @@ async fn recorded_after(pool: &PgPool, after: i64) -> Vec<Recorded> {
 /// Sends `request` as pg_net would: its URL, its headers, its exact body bytes.
 async fn relay(app: &TestApp, request: &Recorded) -> reqwest::Response {
     assert_eq!(request.url, format!("{}/hooks/db", app.address));
-    let mut post = app
-        .client
-        .post(&request.url)
-        .body(request.body.clone().into_bytes());
+    let mut post = app.client.post(&request.url).body(request.body.clone());
     for (name, value) in request.headers.as_object().expect("headers object") {
         post = post.header(name, value.as_str().expect("header text"));
     }
@@ -99,7 +109,7 @@ async fn relay_new(app: &TestApp, after: i64) -> (usize, i64) {
     let requests = recorded_after(&app.database.pool, after).await;
     for request in &requests {
         let response = relay(app, request).await;
-        assert_eq!(response.status(), 200, "relayed {}", request.body);
+        assert_eq!(response.status(), 200, "relayed {}", request.text());
     }
     (requests.len(), requests.last().map_or(after, |r| r.id))
 }
@@ -127,12 +137,12 @@ async fn db_webhook_requests_carry_no_password_hash_or_tokens() {
     for request in &requests {
         for secret in ["encrypted_password", "token", "$2a$10$", "secret-"] {
             assert!(
-                !request.body.contains(secret),
+                !request.text().contains(secret),
                 "{secret} in {}",
-                request.body
+                request.text()
             );
         }
-        let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         assert_eq!(
             (&body["schema"], &body["table"]),
             (&json!("auth"), &json!("users"))

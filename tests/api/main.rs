@@ -1,8 +1,10 @@
 //! Black-box tests: the real application on a real socket, against a real PostgreSQL.
 
 mod admin;
+mod binary;
 mod convergence;
 mod db_webhook;
+mod duplicates;
 mod failures;
 mod health;
 mod helpers;
@@ -11,6 +13,7 @@ mod mirror_auth_hook;
 mod mirror_auth_more;
 mod mirror_db_event;
 mod payloads;
+mod personal_data;
 mod prisma;
 mod reconcile;
 mod seed_migration;

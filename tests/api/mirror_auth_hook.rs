@@ -52,14 +52,46 @@ async fn a_retried_hook_with_a_new_webhook_id_is_applied_once() {
         Uuid::new_v4(),
         hook_user(id, "ada@example.com", "2024-05-01T10:00:00Z"),
     );
-
     let first = app.post_signed("/hooks/auth", &body).await;
+    // Make a second apply visible: the same state applied again (an equal version wins)
+    // would write the email back.
+    sqlx::query("update public.users set email = 'edited@example.com' where id = $1")
+        .bind(id)
+        .execute(&app.database.pool)
+        .await
+        .unwrap();
+    let marks = |pool| async move {
+        sqlx::query_as::<_, (String, chrono::DateTime<chrono::Utc>)>(
+            "select xmin::text, updated_at from public.users where id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    let before_retry = marks(&app.database.pool).await;
+
     let retry = app.post_signed("/hooks/auth", &body).await;
 
     assert_eq!(first.status(), 200);
     assert_eq!(retry.status(), 200);
     assert_eq!(retry.json::<Value>().await.unwrap(), json!({}));
-    assert_eq!(app.events().await.len(), 1);
+    assert_eq!(
+        marks(&app.database.pool).await,
+        before_retry,
+        "the retry wrote the row"
+    );
+    let row = app.mirror_row(id).await.expect("mirrored");
+    assert_eq!(row["email"], "edited@example.com");
+    assert_eq!(
+        app.events().await,
+        vec![(
+            "after-user-created".into(),
+            "applied".into(),
+            Some("inserted".into()),
+            None
+        )]
+    );
 }
 
 #[tokio::test]

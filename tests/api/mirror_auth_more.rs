@@ -4,11 +4,13 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{mirror_row, spawn_app, TestApp};
+use crate::helpers::{at, mirror_row, spawn_app, TestApp};
 use crate::payloads::{auth_row, db_event, hook, hook_user};
 
 const CREATED: &str = "2024-05-01T10:00:00.123456789Z";
 const CREATED_IN_DB: &str = "2024-05-01T10:00:00.123456+00:00";
+/// `CREATED` as PostgreSQL stores it when given the nanoseconds: rounded to microseconds.
+const CREATED_ROUNDED_IN_DB: &str = "2024-05-01T10:00:00.123457+00:00";
 
 async fn after_user_created(app: &TestApp, user: Value) -> reqwest::Response {
     let body = hook("after-user-created", Uuid::new_v4(), user);
@@ -112,4 +114,87 @@ async fn invite_hook_before_the_db_insert_ends_in_the_same_row() {
         a["user_metadata"],
         json!({ "full_name": "Ada Lovelace", "team": "engines" })
     );
+}
+
+/// The stored metadata after an INSERT carrying both fields, then an `after-user-created` of
+/// the same version whose `app_metadata` is `app_metadata` (`None`: the key is absent).
+async fn app_metadata_after_a_hook_with(app_metadata: Option<Value>) -> Option<Value> {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
+    row["raw_app_meta_data"] = json!({ "provider": "github", "providers": ["github"] });
+    // The database rounded the creation time the hook carries with nanoseconds, so the hook
+    // is not identical to the stored row: it is written (its earlier creation time counts).
+    row["created_at"] = json!(CREATED_ROUNDED_IN_DB);
+    let insert = app
+        .post_signed("/hooks/db", &db_event("INSERT", Some(row), None))
+        .await;
+    assert_eq!(insert.status(), 200);
+    let mut user = hook_user(id, "ada@example.com", CREATED);
+    match app_metadata {
+        Some(value) => user["app_metadata"] = value,
+        None => {
+            user.as_object_mut().unwrap().remove("app_metadata");
+        }
+    }
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    mirror_row(&app.database.pool, id)
+        .await
+        .expect("mirrored")
+        .app_metadata
+}
+
+#[tokio::test]
+async fn an_invite_hook_that_lowers_the_creation_time_keeps_the_users_metadata() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let mut row = auth_row(id, Some("ada@example.com"), CREATED_IN_DB);
+    row["raw_user_meta_data"] = json!({ "full_name": "Ada Lovelace", "team": "engines" });
+    row["created_at"] = json!(CREATED_ROUNDED_IN_DB);
+    let insert = app
+        .post_signed("/hooks/db", &db_event("INSERT", Some(row), None))
+        .await;
+    assert_eq!(insert.status(), 200);
+
+    let response = after_user_created(&app, invited_user(id)).await;
+
+    assert_eq!(response.status(), 200);
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(row.auth_created_at, Some(at("2024-05-01T10:00:00.123456Z")));
+    assert_eq!(
+        row.user_metadata,
+        Some(json!({ "full_name": "Ada Lovelace", "team": "engines" }))
+    );
+}
+
+#[tokio::test]
+async fn app_metadata_a_hook_does_not_carry_is_kept_whether_absent_or_null() {
+    let github = json!({ "provider": "github", "providers": ["github"] });
+
+    assert_eq!(
+        app_metadata_after_a_hook_with(None).await,
+        Some(github.clone())
+    );
+    assert_eq!(
+        app_metadata_after_a_hook_with(Some(Value::Null)).await,
+        Some(github)
+    );
+}
+
+#[tokio::test]
+async fn an_invited_users_real_metadata_is_mirrored() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    // An invite sent with `data`: the hook's user_metadata is not blank.
+    let mut user = invited_user(id);
+    user["user_metadata"] = json!({ "team": "engines" });
+
+    let response = after_user_created(&app, user).await;
+
+    assert_eq!(response.status(), 200);
+    let row = mirror_row(&app.database.pool, id).await.expect("mirrored");
+    assert_eq!(row.user_metadata, Some(json!({ "team": "engines" })));
 }

@@ -2,6 +2,8 @@
 //! every auth write runs as `supabase_auth_admin`, and the mirror is checked through SQL.
 
 mod hook_order;
+mod non_superuser;
+mod privileges;
 mod safety;
 mod signup;
 mod tombstones;

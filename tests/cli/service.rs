@@ -6,6 +6,7 @@
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,9 +22,21 @@ const START_UP: Duration = Duration::from_secs(90);
 pub struct Service {
     child: Child,
     port: u16,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
+    stdout: Lines,
+    stderr: Lines,
     client: reqwest::Client,
+}
+
+/// The lines read so far from one of the child's pipes, and whether the pipe is drained.
+struct Lines {
+    lines: Arc<Mutex<Vec<String>>>,
+    drained: Arc<AtomicBool>,
+}
+
+impl Lines {
+    fn snapshot(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
 }
 
 impl Service {
@@ -91,8 +104,8 @@ impl Service {
     pub fn output(&self) -> String {
         format!(
             "stdout:\n{}\nstderr:\n{}",
-            self.stdout.lock().unwrap().join("\n"),
-            self.stderr.lock().unwrap().join("\n")
+            self.stdout.snapshot().join("\n"),
+            self.stderr.snapshot().join("\n")
         )
     }
 
@@ -100,7 +113,7 @@ impl Service {
     pub async fn development_secret(&mut self) -> String {
         let started = Instant::now();
         loop {
-            let line = self.stdout.lock().unwrap().iter().find_map(|line| {
+            let line = self.stdout.snapshot().iter().find_map(|line| {
                 line.starts_with("Development webhook secret")
                     .then(|| line.split_whitespace().last().unwrap().to_owned())
             });
@@ -153,10 +166,11 @@ impl Service {
             .expect("request")
     }
 
-    /// Everything the service wrote to standard error (its log), and standard output.
+    /// Everything the service wrote to standard error (its log), and standard output. Call it
+    /// after `stop_in_place`, which waits until both pipes are read to the end.
     pub fn printed_lines(&self) -> Vec<String> {
-        let mut lines = self.stderr.lock().unwrap().clone();
-        lines.extend(self.stdout.lock().unwrap().iter().cloned());
+        let mut lines = self.stderr.snapshot();
+        lines.extend(self.stdout.snapshot());
         lines
     }
 
@@ -194,7 +208,7 @@ impl Service {
     pub async fn log_event(&mut self, prefix: &str) -> serde_json::Value {
         let started = Instant::now();
         loop {
-            let found = self.stderr.lock().unwrap().iter().find_map(|line| {
+            let found = self.stderr.snapshot().iter().find_map(|line| {
                 let event: serde_json::Value = serde_json::from_str(line).ok()?;
                 event["message"]
                     .as_str()?
@@ -220,10 +234,21 @@ impl Service {
         self.stop_in_place().await;
     }
 
-    /// Like `stop`, keeping the value to read what was printed.
+    /// Like `stop`, keeping the value to read what was printed: returns once the process
+    /// has exited AND its output has been read to the end.
     pub async fn stop_in_place(&mut self) {
         let status = self.terminate().await;
         assert!(status.success(), "{status}:\n{}", self.output());
+        let started = Instant::now();
+        while !(self.stdout.drained.load(Ordering::Acquire)
+            && self.stderr.drained.load(Ordering::Acquire))
+        {
+            assert!(
+                started.elapsed() < QUICK,
+                "the output pipes were not closed within {QUICK:?} of the exit"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// SIGTERM (nix's `signal` feature is not enabled, hence `kill(1)`), then the exit status.
@@ -271,11 +296,14 @@ fn sigterm(child: &Child) {
         .status();
 }
 
-/// Collects the lines of `stream` on a thread of its own.
-fn collect_lines(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+/// Collects the lines of `stream` on a thread of its own, until the pipe closes.
+fn collect_lines(stream: impl std::io::Read + Send + 'static) -> Lines {
     use std::io::BufRead as _;
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
+    let lines = Lines {
+        lines: Arc::new(Mutex::new(Vec::new())),
+        drained: Arc::new(AtomicBool::new(false)),
+    };
+    let (sink, drained) = (Arc::clone(&lines.lines), Arc::clone(&lines.drained));
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stream).lines() {
             match line {
@@ -283,6 +311,7 @@ fn collect_lines(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<S
                 Err(_) => break,
             }
         }
+        drained.store(true, Ordering::Release);
     });
     lines
 }

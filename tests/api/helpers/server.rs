@@ -74,6 +74,30 @@ impl TestDatabase {
         Self { name, pool }
     }
 
+    /// A `DATABASE_URL` for this database, to hand to the `auth-mirror` binary.
+    pub fn url(&self) -> String {
+        match std::env::var("DATABASE_URL") {
+            // The same server and credentials, another database (keeping any parameters).
+            Ok(url) => {
+                let (server, rest) = url.rsplit_once('/').expect("a URL with a database");
+                let parameters = rest.split_once('?').map_or("", |(_, query)| query);
+                let separator = if parameters.is_empty() { "" } else { "?" };
+                format!("{server}/{}{separator}{parameters}", self.name)
+            }
+            // The throwaway cluster: loopback, trust authentication.
+            Err(_) => {
+                let server = server();
+                format!(
+                    "postgres://{}@{}:{}/{}",
+                    server.get_username(),
+                    server.get_host(),
+                    server.get_port(),
+                    self.name
+                )
+            }
+        }
+    }
+
     /// Drops the database now, as if the server lost it.
     pub async fn drop_now(&self) {
         let mut admin = PgConnection::connect_with(server())

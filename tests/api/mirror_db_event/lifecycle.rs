@@ -149,3 +149,36 @@ async fn settings_written_by_the_app_survive_later_mirror_updates() {
     assert_eq!(row["email"], "ada@lovelace.org");
     assert_eq!(row["settings"], json!({ "theme": "dark" }));
 }
+
+#[tokio::test]
+async fn a_db_event_without_a_real_version_is_stored_but_never_writes() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+
+    let placeholder = post_db(
+        &app,
+        &db_event(
+            "INSERT",
+            Some(auth_row(
+                id,
+                Some("ada@example.com"),
+                "0001-01-01T00:00:00+00:00",
+            )),
+            None,
+        ),
+    )
+    .await;
+    let mut missing = auth_row(id, Some("ada@example.com"), T1);
+    missing["updated_at"] = Value::Null;
+    let without = post_db(&app, &db_event("UPDATE", Some(missing), None)).await;
+
+    assert_eq!(
+        (placeholder.status().as_u16(), without.status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(mirror_row(&app.database.pool, id).await, None);
+    assert_eq!(
+        effects(&app).await,
+        [effect("unversioned"), effect("unversioned")]
+    );
+}

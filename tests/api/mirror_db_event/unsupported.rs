@@ -55,3 +55,24 @@ async fn a_truncate_is_stored_as_ignored_and_answered_422() {
         .unwrap();
     assert_eq!(users, 0);
 }
+
+#[tokio::test]
+async fn an_event_on_public_users_or_another_auth_table_is_not_mirrored() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    // A Supabase Database Webhook pointed at the mirror table itself, and one on auth.sessions.
+    for (schema, table) in [("public", "users"), ("auth", "sessions")] {
+        let body = serde_json::to_vec(&json!({
+            "type": "INSERT",
+            "table": table,
+            "schema": schema,
+            "record": { "id": id, "email": "ada@example.com", "updated_at": T1 },
+            "old_record": null
+        }))
+        .unwrap();
+
+        assert_unsupported(&app, &body).await;
+    }
+
+    assert_eq!(app.mirror_row(id).await, None);
+}

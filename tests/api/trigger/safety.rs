@@ -84,10 +84,13 @@ async fn trigger_is_installed_only_where_auth_users_exists_and_migrating_again_i
 async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_on_public() {
     let db = supabase_database().await;
 
-    for function in [
-        "auth_mirror.mirror_auth_user()",
-        "auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, \
-         timestamptz, timestamptz, timestamptz, boolean)",
+    for (function, security_definer) in [
+        ("auth_mirror.mirror_auth_user()", true),
+        (
+            "auth_mirror.apply_user_state(uuid, text, text, boolean, jsonb, jsonb, timestamptz, \
+             timestamptz, timestamptz, timestamptz, boolean)",
+            false,
+        ),
     ] {
         let (definer, config, public, anon, authenticated): (bool, Vec<String>, bool, bool, bool) =
             sqlx::query_as(
@@ -102,7 +105,7 @@ async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_o
             .fetch_one(&db.pool)
             .await
             .unwrap();
-        assert!(definer, "{function} must be SECURITY DEFINER");
+        assert_eq!(definer, security_definer, "{function}: SECURITY DEFINER");
         assert_eq!(config, [r#"search_path="""#], "{function}");
         assert_eq!(
             (public, anon, authenticated),
@@ -121,4 +124,24 @@ async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_o
     .await
     .unwrap();
     assert_eq!((table, schema, private), (false, false, false));
+}
+
+#[tokio::test]
+async fn the_trigger_is_installed_when_auth_users_appears_after_the_first_migrate() {
+    let db = TestDatabase::create(Setup {
+        supabase_shaped: false,
+        migrated: true,
+    })
+    .await;
+    assert!(mirror_triggers(&db.pool).await.is_empty());
+
+    store::bootstrap::apply_supabase_fixture(&db.pool)
+        .await
+        .expect("auth.users appears");
+    store::migrate::run(&db.pool).await.expect("migrate again");
+
+    assert_eq!(mirror_triggers(&db.pool).await.len(), 3);
+    let signup = Signup::email("ada@example.com", T1);
+    as_auth_admin(&db.pool, &signup.sql()).await;
+    assert!(mirror_row(&db.pool, signup.id).await.is_some());
 }

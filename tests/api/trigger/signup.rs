@@ -173,3 +173,44 @@ async fn sign_in_does_not_write_the_mirror() {
     assert_eq!(mirror_row(&db.pool, signup.id).await, before);
     assert_eq!(row_write_marks(&db.pool, signup.id).await, marks_before);
 }
+
+#[tokio::test]
+async fn empty_email_and_phone_in_auth_users_become_null_in_the_mirror() {
+    let db = supabase_database().await;
+    let signup = Signup {
+        email: Some(""),
+        phone: Some(""),
+        ..Signup::email("unused", T1)
+    };
+
+    as_auth_admin(&db.pool, &signup.sql()).await;
+
+    let row = mirror_row(&db.pool, signup.id).await.expect("mirrored");
+    assert_eq!((row.email, row.phone), (None, None));
+    assert!(trigger_errors(&db.pool).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_row_without_a_real_version_never_writes_the_mirror() {
+    let db = supabase_database().await;
+    let placeholder = Signup::email("ada@example.com", "0001-01-01T00:00:00Z");
+    let versioned = Signup::email("grace@example.com", T1);
+    as_auth_admin(&db.pool, &versioned.sql()).await;
+    let before = mirror_row(&db.pool, versioned.id).await;
+
+    as_auth_admin(&db.pool, &placeholder.sql()).await;
+    // A later state of an existing user without a version (updated_at back to the placeholder).
+    as_auth_admin(
+        &db.pool,
+        &format!(
+            "update users set email = 'changed@example.com', updated_at = '0001-01-01' \
+              where id = '{}'",
+            versioned.id
+        ),
+    )
+    .await;
+
+    assert_eq!(mirror_row(&db.pool, placeholder.id).await, None);
+    assert_eq!(mirror_row(&db.pool, versioned.id).await, before);
+    assert!(trigger_errors(&db.pool).await.is_empty());
+}

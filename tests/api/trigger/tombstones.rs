@@ -64,3 +64,25 @@ async fn hard_delete_leaves_a_tombstone() {
     assert_eq!(row.deleted_at, Some(at(T1)));
     assert!(trigger_errors(&db.pool).await.is_empty());
 }
+
+#[tokio::test]
+async fn setting_only_deleted_at_fires_the_trigger_and_leaves_a_tombstone() {
+    let db = supabase_database().await;
+    let signup = Signup::email("ada@example.com", T1);
+    as_auth_admin(&db.pool, &signup.sql()).await;
+
+    // Nothing else changes: not the email, not updated_at.
+    as_auth_admin(
+        &db.pool,
+        &format!(
+            "update users set deleted_at = '{T2}' where id = '{}'",
+            signup.id
+        ),
+    )
+    .await;
+
+    let row = mirror_row(&db.pool, signup.id).await.expect("tombstone");
+    assert_eq!(row.deleted_at, Some(at(T2)));
+    assert_eq!((row.email, row.user_metadata), (None, None));
+    assert_eq!(row.auth_updated_at, Some(at(T1)));
+}
