@@ -8,6 +8,8 @@ mod cli;
 mod concurrency;
 mod listing;
 mod openapi;
+mod reconcile;
+mod reconcile_access;
 mod replay;
 mod stats;
 mod worker;
