@@ -10,6 +10,7 @@ mod listing;
 mod openapi;
 mod reconcile;
 mod reconcile_access;
+mod reconcile_shutdown;
 mod replay;
 mod stats;
 mod worker;
