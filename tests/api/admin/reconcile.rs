@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{admin_get, admin_post, mirrored};
+use super::{admin_get, mirrored};
 use crate::helpers::{
     as_auth_admin, mirror_row, spawn_admin_app, AdminSetup, Signup, TestApp, ADMIN_TOKEN,
 };
@@ -193,58 +193,5 @@ async fn a_second_reconcile_is_refused_on_this_and_another_instance_while_one_ru
         (status, body["error"]["code"].clone()),
         (404, json!("reconcile_not_found")),
         "runs are polled on the instance that started them"
-    );
-}
-
-#[tokio::test]
-async fn reconcile_bodies_that_cannot_be_run_are_refused_with_a_code() {
-    let app = spawn_admin_app(AdminSetup::default()).await;
-    let cases = [
-        (json!({"dry_run": "yes"}), "invalid_body"),
-        (json!({"dryrun": true}), "invalid_body"),
-        (json!([]), "invalid_body"),
-        (json!({"batch_size": 0}), "invalid_batch_size"),
-        (json!({"batch_size": 100_001}), "invalid_batch_size"),
-        (json!({"batch_size": 1.5}), "invalid_body"),
-    ];
-    for (body, code) in cases {
-        let (status, answer) = admin_post(&app, "/admin/reconcile", body.clone()).await;
-        assert_eq!(
-            (status, answer["error"]["code"].clone()),
-            (400, json!(code)),
-            "{body}"
-        );
-    }
-    let (status, answer) = super::send(
-        super::admin(&app, reqwest::Method::POST, "/admin/reconcile")
-            .header("content-type", "text/plain")
-            .body("dry_run"),
-    )
-    .await;
-    assert_eq!(
-        (status, answer["error"]["code"].clone()),
-        (415, json!("unsupported_media_type"))
-    );
-    for path in ["/admin/reconcile", "/admin/reconcile/not-a-uuid"] {
-        let (status, answer) = admin_get(&app, path).await;
-        assert_eq!(
-            (status, answer["error"]["code"].clone()),
-            (404, json!("reconcile_not_found")),
-            "{path}"
-        );
-    }
-    let (status, answer) = admin_get(&app, &format!("/admin/reconcile/{}", Uuid::new_v4())).await;
-    assert_eq!(
-        (status, answer["error"]["code"].clone()),
-        (404, json!("reconcile_not_found"))
-    );
-    let (status, _) = admin_get(&app, "/admin/events").await;
-    assert_eq!(
-        status, 200,
-        "no refused body started a reconcile or broke the API"
-    );
-    assert!(
-        admin_get(&app, "/admin/reconcile").await.0 == 404,
-        "nothing was started"
     );
 }
