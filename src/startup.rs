@@ -15,6 +15,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
 use crate::processing::retry::{RetryWorker, WorkerConfig};
+use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
 use crate::webhook::Verifier;
@@ -30,6 +31,8 @@ pub struct Application {
     pub tasks: BackgroundTasks,
     /// The retry worker's set-up, started as a background task when the server runs.
     retry: Option<RetryTask>,
+    /// Reconciles started over the admin API: stopped and awaited with the other tasks.
+    reconciles: Runs,
 }
 
 /// What the retry worker needs; it starts with the server and stops after it has drained.
@@ -66,12 +69,14 @@ impl Application {
             metrics: metrics.clone(),
             retry: config.worker.schedule.clone(),
         });
+        let reconciles = Runs::default();
         let admin = config.admin_token.as_ref().map(|token| {
             web::Data::new(AdminContext::new(
                 token,
                 pool.clone(),
                 config.worker.schedule.clone(),
                 metrics.clone().into_inner(),
+                reconciles.clone(),
             ))
         });
         let retry = RetryTask {
@@ -103,6 +108,7 @@ impl Application {
             shutdown_timeout: config.shutdown_timeout,
             tasks: BackgroundTasks::default(),
             retry: Some(retry),
+            reconciles,
         })
     }
 
@@ -136,6 +142,11 @@ impl Application {
                 worker.stop().await;
             });
         }
+        let reconciles = self.reconciles.clone();
+        self.tasks.spawn("reconcile", move |mut stop| async move {
+            stop.stopped().await;
+            reconciles.stop().await;
+        });
     }
 
     /// Serves until SIGTERM or SIGINT, then stops in order within the shutdown timeout: no

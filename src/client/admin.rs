@@ -5,6 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
+use super::ClientError;
 use crate::admin::types::{
     BulkReplayRequest, BulkReplaySummary, EventDetail, EventPage, ReplayResult, Stats,
 };
@@ -12,21 +13,6 @@ use crate::admin::RawFilter;
 
 /// How long one admin call may take (a bulk replay call handles at most one chunk).
 const TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Why an admin call failed. Never carries the token.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("cannot reach {url} (is auth-mirror running there? set --url or AUTH_MIRROR_URL)")]
-    Unreachable { url: String },
-    #[error("the admin API answered {status} {code}: {message}")]
-    Api {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    #[error("the admin API answered {status} without a readable body (is {url} auth-mirror with ADMIN_TOKEN set?)")]
-    Unexpected { status: u16, url: String },
-}
 
 /// A running instance's admin API.
 pub struct AdminClient {
@@ -37,16 +23,12 @@ pub struct AdminClient {
 
 impl AdminClient {
     /// A client of the instance at `base` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(base: &str, token: SecretString) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .expect("a TLS backend is compiled in");
-        Self {
-            http,
+    pub fn new(base: &str, token: SecretString) -> Result<Self, ClientError> {
+        Ok(Self {
+            http: super::http_client(TIMEOUT)?,
             base: base.trim_end_matches('/').to_owned(),
             token,
-        }
+        })
     }
 
     /// `GET /admin/events`.
@@ -101,9 +83,13 @@ impl AdminClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let response = request.send().await.map_err(|_| ClientError::Unreachable {
-            url: self.base.clone(),
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|source| ClientError::NoAnswer {
+                url: self.base.clone(),
+                source,
+            })?;
         let status = response.status();
         let unexpected = || ClientError::Unexpected {
             status: status.as_u16(),

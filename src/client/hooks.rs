@@ -18,10 +18,7 @@ pub async fn post_signed(
 ) -> Result<Answer, ClientError> {
     let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
     let signature = sign(key, &id, now_unix, &body);
-    let no_answer = |source| ClientError::NoAnswer {
-        url: url.clone(),
-        source,
-    };
+    let no_answer = ClientError::no_answer(url);
     let response = client
         .post(url.clone())
         .header("content-type", "application/json")
@@ -31,7 +28,7 @@ pub async fn post_signed(
         .body(body)
         .send()
         .await
-        .map_err(no_answer)?;
+        .map_err(&no_answer)?;
     let status = response.status();
     let body = response.text().await.map_err(no_answer)?;
     Ok(Answer { status, body })

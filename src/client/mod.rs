@@ -3,6 +3,7 @@
 //! user typed into a URL, and one error type.
 
 pub mod admin;
+mod error;
 pub mod hooks;
 pub mod samples;
 
@@ -10,23 +11,7 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 
-/// What went wrong talking to a running instance. Messages never carry a secret or a body.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The URL the user gave cannot be used.
-    #[error("{url:?} is not a usable URL: {reason} (expected e.g. https://my-app.fly.dev)")]
-    InvalidUrl { url: String, reason: String },
-    /// No answer: connection refused, DNS, TLS, or the timeout.
-    #[error("no answer from {url}: {source}")]
-    NoAnswer {
-        url: Url,
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The HTTP client could not be built (TLS set-up).
-    #[error("cannot set up the HTTP client: {0}")]
-    Setup(#[source] reqwest::Error),
-}
+pub use error::ClientError;
 
 /// What the service answered.
 #[derive(Debug, Clone)]

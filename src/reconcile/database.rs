@@ -15,6 +15,13 @@ use super::report::{Effects, Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
 use crate::store::reconcile::{auth_users, Batch};
 
+/// Users per statement unless told otherwise (`RECONCILE_BATCH_SIZE`'s default).
+pub const DEFAULT_BATCH_SIZE: i64 = 5_000;
+/// The largest batch accepted.
+pub const MAX_BATCH_SIZE: i64 = 100_000;
+/// Concurrent statements unless told otherwise (`RECONCILE_JOBS`'s default).
+pub const DEFAULT_JOBS: usize = 2;
+
 /// How a database reconcile runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -32,7 +39,31 @@ pub async fn reconcile(
     options: Options,
     progress: ProgressFn<'_>,
 ) -> Result<Report, ReconcileError> {
+    ensure_auth_users(pool).await?;
     super::locked(pool, run(pool, options, progress)).await
+}
+
+/// Refuses a database without `auth.users`, saying which source to use instead.
+pub async fn ensure_auth_users(pool: &PgPool) -> Result<(), ReconcileError> {
+    let exist = auth_users::auth_users_exist(pool)
+        .await
+        .map_err(ReconcileError::database("looking for auth.users"))?;
+    if exist {
+        Ok(())
+    } else {
+        Err(ReconcileError::NoAuthUsers)
+    }
+}
+
+/// Runs a reconcile from `auth.users` under `lock`, taken beforehand with
+/// [`super::lock`] (so that a caller knows it won the lock before it starts the work).
+pub async fn reconcile_holding(
+    pool: &PgPool,
+    lock: super::ReconcileLock,
+    options: Options,
+    progress: ProgressFn<'_>,
+) -> Result<Report, ReconcileError> {
+    super::holding(lock, run(pool, options, progress)).await
 }
 
 async fn run(

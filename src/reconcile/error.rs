@@ -7,6 +7,8 @@ pub enum ReconcileError {
     #[error("another reconcile is already running on this database{}",
         .0.map(|pid| format!(" (PostgreSQL backend pid {pid})")).unwrap_or_default())]
     AlreadyRunning(Option<i32>),
+    #[error("this database has no auth.users (a separate app database): reconcile it with `auth-mirror reconcile --from admin-api`")]
+    NoAuthUsers,
     #[error("cannot use the Admin API: {0}")]
     AdminApiSetup(&'static str),
     #[error("the Admin API answered HTTP {0} (check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY)")]
@@ -24,6 +26,22 @@ pub enum ReconcileError {
 }
 
 impl ReconcileError {
+    /// The stable machine-readable code (the admin API's error and run status codes).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::AlreadyRunning(_) => "reconcile_running",
+            Self::NoAuthUsers => "auth_users_missing",
+            Self::AdminApiSetup(_)
+            | Self::AdminApiStatus(_)
+            | Self::AdminApiGaveUp(_)
+            | Self::AdminApiResponse(_) => "admin_api_error",
+            Self::Database { source, .. } => match source.as_database_error() {
+                Some(error) if error.code().as_deref() == Some("42501") => "permission_denied",
+                _ => "database_error",
+            },
+        }
+    }
+
     /// A `map_err` for database errors during `step`.
     pub(crate) fn database(step: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Database { step, source }

@@ -9,8 +9,8 @@ mod auth_admin;
 mod server;
 
 pub use app::{
-    spawn_admin_app, spawn_app, spawn_app_with, spawn_app_with_secrets, unix_now, AdminSetup,
-    TestApp, ADMIN_TOKEN, MAX_BODY_BYTES, TOLERANCE_SECONDS,
+    spawn_admin_app, spawn_admin_app_with, spawn_app, spawn_app_with, spawn_app_with_secrets,
+    unix_now, AdminSetup, TestApp, ADMIN_TOKEN, MAX_BODY_BYTES, TOLERANCE_SECONDS,
 };
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use server::{Setup, TestDatabase};

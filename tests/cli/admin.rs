@@ -118,3 +118,60 @@ async fn a_short_admin_token_stops_start_up_without_echoing_it() {
     );
     assert!(!printed.contains(short), "the token was printed: {printed}");
 }
+
+#[tokio::test]
+async fn a_reconcile_over_http_writes_one_audit_line_per_call_and_stops_with_the_service() {
+    let dir = sandbox();
+    let mut service = Service::start_with_env(dir.path(), &[("ADMIN_TOKEN", TOKEN)]);
+    service.wait_until_ready().await;
+    let client = reqwest::Client::new();
+    let url = service.url();
+
+    let started = client
+        .post(format!("{url}/admin/reconcile"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"dry_run": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    let mut calls = 1;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let run: serde_json::Value = client
+            .get(format!("{url}{location}"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        calls += 1;
+        if run["state"] != "running" {
+            assert_eq!(run["state"], "succeeded", "{run}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{run}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    service.stop_in_place().await;
+
+    let lines = service.printed_lines();
+    let audit: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("\"target\":\"audit\""))
+        .collect();
+    assert_eq!(audit.len(), calls, "{audit:#?}");
+    let starts = audit
+        .iter()
+        .filter(|line| line.contains("\"action\":\"reconcile.start\""))
+        .count();
+    assert_eq!(starts, 1, "{audit:#?}");
+    assert!(
+        audit[0].contains("\"dry_run\":true"),
+        "the options are audited: {audit:#?}"
+    );
+    assert!(lines.iter().all(|line| !line.contains(TOKEN)));
+}

@@ -7,7 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::admin::types::{BulkReplayRequest, BulkReplaySummary};
 use crate::admin::RawFilter;
-use crate::client::admin::{AdminClient, ClientError};
+use crate::client::admin::AdminClient;
+use crate::client::ClientError;
 
 /// Events per call: small enough that the bar moves and a call stays short.
 const CHUNK: i64 = 500;

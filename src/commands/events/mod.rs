@@ -15,7 +15,7 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<()> {
     let token = args.token.clone().context(
         "ADMIN_TOKEN is not set: give the instance's admin token (--token or ADMIN_TOKEN)",
     )?;
-    let client = AdminClient::new(&args.url, token);
+    let client = AdminClient::new(&args.url, token)?;
     let json = args.json;
     match args.command {
         EventsCommand::List {

@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use super::AdminError;
 use crate::metrics::Metrics;
 use crate::processing::schedule::RetrySchedule;
+use crate::reconcile::runs::Runs;
 
 /// What the admin handlers share.
 pub struct AdminContext {
@@ -23,6 +24,8 @@ pub struct AdminContext {
     pub pool: PgPool,
     pub schedule: RetrySchedule,
     pub metrics: Arc<Metrics>,
+    /// Reconciles started by `POST /admin/reconcile`; shutdown stops them.
+    pub reconciles: Runs,
 }
 
 impl AdminContext {
@@ -32,12 +35,14 @@ impl AdminContext {
         pool: PgPool,
         schedule: RetrySchedule,
         metrics: Arc<Metrics>,
+        reconciles: Runs,
     ) -> Self {
         Self {
             token_digest: Sha256::digest(token.expose_secret().as_bytes()).into(),
             pool,
             schedule,
             metrics,
+            reconciles,
         }
     }
 

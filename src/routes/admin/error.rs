@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::admin::InputError;
 use crate::processing::replay::ReplayError;
+use crate::reconcile::ReconcileError;
 
 /// Why an admin call was refused.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,17 @@ pub enum AdminError {
     /// The payload was expunged: there is nothing left to apply.
     #[error("the event's payload was expunged; it cannot be replayed")]
     PayloadExpunged,
+    #[error("batch_size must be a whole number from 1 to 100000")]
+    InvalidBatchSize,
+    /// Another reconcile of this database runs (here or on another instance).
+    #[error(
+        "a reconcile of this database is already running; poll it or try again when it is done"
+    )]
+    ReconcileRunning,
+    #[error("this database has no auth.users (a separate app database): reconcile it with `auth-mirror reconcile --from admin-api`")]
+    AuthUsersMissing,
+    #[error("no reconcile with this id was started on this instance")]
+    ReconcileNotFound,
     /// The database failed; details are in the log only.
     #[error("the database is unavailable")]
     Unavailable,
@@ -46,6 +58,10 @@ impl AdminError {
             Self::InvalidBody(_) => "invalid_body",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadExpunged => "payload_expunged",
+            Self::InvalidBatchSize => "invalid_batch_size",
+            Self::ReconcileRunning => "reconcile_running",
+            Self::AuthUsersMissing => "auth_users_missing",
+            Self::ReconcileNotFound => "reconcile_not_found",
             Self::Unavailable => "unavailable",
         }
     }
@@ -68,14 +84,31 @@ impl From<ReplayError> for AdminError {
     }
 }
 
+impl From<ReconcileError> for AdminError {
+    fn from(error: ReconcileError) -> Self {
+        match error {
+            ReconcileError::AlreadyRunning(_) => Self::ReconcileRunning,
+            ReconcileError::NoAuthUsers => Self::AuthUsersMissing,
+            error => {
+                tracing::error!(%error, "admin API: cannot start a reconcile");
+                Self::Unavailable
+            }
+        }
+    }
+}
+
 impl ResponseError for AdminError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::NotFound | Self::EventNotFound => StatusCode::NOT_FOUND,
-            Self::InvalidId | Self::Input(_) | Self::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound | Self::EventNotFound | Self::ReconcileNotFound => StatusCode::NOT_FOUND,
+            Self::InvalidId | Self::Input(_) | Self::InvalidBody(_) | Self::InvalidBatchSize => {
+                StatusCode::BAD_REQUEST
+            }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadExpunged => StatusCode::CONFLICT,
+            Self::PayloadExpunged | Self::ReconcileRunning | Self::AuthUsersMissing => {
+                StatusCode::CONFLICT
+            }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -111,7 +144,7 @@ pub fn query_error(error: actix_web::error::QueryPayloadError) -> AdminError {
     AdminError::Input(InputError::UnknownParameter(describe(&error.to_string())))
 }
 
-fn describe(message: &str) -> String {
+pub(super) fn describe(message: &str) -> String {
     let field_message =
         message.starts_with("unknown field") || message.starts_with("missing field");
     if field_message {

@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod events;
 pub mod openapi;
+mod reconcile;
 mod replay;
 mod stats;
 
@@ -32,6 +33,9 @@ pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<Admi
             .route("/events/{id}", web::get().to(events::show))
             .route("/events/{id}/replay", web::post().to(replay::replay_one))
             .route("/events/{id}/payload", web::delete().to(events::expunge))
+            .route("/reconcile", web::post().to(reconcile::start))
+            .route("/reconcile", web::get().to(reconcile::latest))
+            .route("/reconcile/{id}", web::get().to(reconcile::show))
             .route("/stats", web::get().to(stats::stats))
             .route("/trigger-errors", web::get().to(stats::trigger_errors))
             .route("/openapi.json", web::get().to(openapi::document))

@@ -5,15 +5,16 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, replay, stats};
+use super::{events, reconcile, replay, stats};
 
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "auth-mirror admin API", description = "Failed events, replay and stats. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`."),
+    info(title = "auth-mirror admin API", description = "Failed events, replay, stats and reconcile. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`."),
     paths(
         events::list, events::show, events::expunge,
         replay::replay_one, replay::replay_bulk,
+        reconcile::start, reconcile::latest, reconcile::show,
         stats::stats, stats::trigger_errors, document,
     ),
     modifiers(&BearerToken)

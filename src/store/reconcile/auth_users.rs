@@ -142,6 +142,13 @@ pub async fn resolve_trigger_errors_before(
     Ok(result.rows_affected() as i64)
 }
 
+/// Whether this database has `auth.users` (a separate app database has not).
+pub async fn auth_users_exist(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select to_regclass('auth.users') is not null")
+        .fetch_one(pool)
+        .await
+}
+
 /// How many users `auth.users` holds, for progress.
 pub async fn count_auth_users(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select count(*) from auth.users")

@@ -8,7 +8,7 @@ use super::send;
 use crate::helpers::{spawn_admin_app, spawn_app, AdminSetup, TestApp, ADMIN_TOKEN};
 
 /// Every admin route, with a method it answers.
-const ROUTES: [(&str, &str); 8] = [
+const ROUTES: [(&str, &str); 11] = [
     ("GET", "/admin/events"),
     ("GET", "/admin/events/1"),
     ("POST", "/admin/events/1/replay"),
@@ -17,6 +17,12 @@ const ROUTES: [(&str, &str); 8] = [
     ("GET", "/admin/stats"),
     ("GET", "/admin/trigger-errors"),
     ("GET", "/admin/openapi.json"),
+    ("POST", "/admin/reconcile"),
+    ("GET", "/admin/reconcile"),
+    (
+        "GET",
+        "/admin/reconcile/00000000-0000-0000-0000-000000000001",
+    ),
 ];
 
 fn request(app: &TestApp, method: &str, path: &str) -> reqwest::RequestBuilder {

@@ -76,6 +76,11 @@ pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
     spawn_app_full(Setup::default(), WebhookSecrets::generate(), Some(admin)).await
 }
 
+/// Starts the app with the admin API on a database set up as `setup` says.
+pub async fn spawn_admin_app_with(setup: Setup, admin: AdminSetup) -> TestApp {
+    spawn_app_full(setup, WebhookSecrets::generate(), Some(admin)).await
+}
+
 async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
     spawn_app_full(setup, secrets, None).await
 }

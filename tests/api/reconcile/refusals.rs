@@ -78,3 +78,21 @@ async fn reconcile_on_an_unmigrated_database_says_to_migrate_first() {
         stderr(&output)
     );
 }
+
+#[tokio::test]
+async fn reconcile_from_a_database_without_auth_users_says_to_use_the_admin_api() {
+    let db = TestDatabase::create(Setup {
+        supabase_shaped: false,
+        migrated: true,
+    })
+    .await;
+
+    let output = auth_mirror(&database_url(&db, "postgres"), &["reconcile"], &[]).await;
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("reconcile it with `auth-mirror reconcile --from admin-api`"),
+        "{}",
+        stderr(&output)
+    );
+}
