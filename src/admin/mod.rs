@@ -5,6 +5,7 @@ mod cursor;
 mod error;
 mod filter;
 mod page;
+pub mod service;
 pub mod types;
 
 pub use cursor::Cursor;
