@@ -69,6 +69,7 @@ async fn a_failed_event_is_found_read_replayed_with_its_button_and_expunged() {
     browser.screenshot("overview").await;
     browser.click("Failed events").await;
     let listing = browser.text("table").await;
+    browser.screenshot("events").await;
     browser.click(&first.to_string()).await;
     let before = browser.text("dl").await;
     let hidden = browser.page_text().await;
