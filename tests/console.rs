@@ -15,5 +15,7 @@ mod console {
     mod browser;
     mod flows;
     mod forms;
+    mod http;
+    mod pages;
     mod setup;
 }

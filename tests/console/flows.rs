@@ -81,6 +81,14 @@ async fn a_failed_event_is_found_read_replayed_with_its_button_and_expunged() {
     let notice = browser.text("p.notice").await;
     let after = browser.text("dl").await;
     let state_after_replay = events(&app).await[0].clone();
+    browser
+        .client
+        .find(fantoccini::Locator::Id("confirm-expunge"))
+        .await
+        .expect("the confirmation box")
+        .click()
+        .await
+        .expect("tick it");
     browser.click("Expunge the payload").await;
     let expunged = browser.page_text().await;
     browser.close().await;

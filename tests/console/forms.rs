@@ -2,44 +2,10 @@
 //! forged or tampered cookie, a form without its CSRF token, and the JSON API's bearer.
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::redirect::Policy;
 
+use super::http::{client, get, pair, sign_in};
 use super::setup::{deliver_signup, events, sabotage};
-use crate::helpers::{spawn_admin_app, AdminSetup, TestApp, ADMIN_TOKEN};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Signs in with the form; the `Set-Cookie` header.
-async fn sign_in(app: &TestApp, extra: &[(&str, &str)]) -> String {
-    let mut request = client()
-        .post(format!("{}/admin/console/sign-in", app.address))
-        .form(&[("token", ADMIN_TOKEN)]);
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.expect("sign in");
-    assert_eq!(response.status(), 303);
-    response.headers()[SET_COOKIE].to_str().unwrap().to_owned()
-}
-
-/// The `name=value` part of a `Set-Cookie` header.
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    client()
-        .get(format!("{}{path}", app.address))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .expect("get")
-}
+use crate::helpers::{spawn_admin_app, AdminSetup, ADMIN_TOKEN};
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_strict_bounded_and_holds_no_token() {
@@ -158,63 +124,4 @@ async fn without_an_admin_token_there_is_no_console() {
 
     assert_eq!(response.status(), 404);
     assert_eq!(sign_in.status(), 404);
-}
-
-#[tokio::test]
-async fn a_bad_filter_is_explained_on_the_page_and_an_unknown_event_is_not_found() {
-    let app = spawn_admin_app(AdminSetup::default()).await;
-    let cookie = pair(&sign_in(&app, &[]).await);
-
-    let bad = get(
-        &app,
-        "/admin/console/events?status=broken&user_id=",
-        &cookie,
-    )
-    .await;
-    let (bad_status, bad_page) = (bad.status(), bad.text().await.unwrap());
-    let missing = get(&app, "/admin/console/events/999999", &cookie).await;
-    let not_a_number = get(&app, "/admin/console/events/abc", &cookie).await;
-
-    assert_eq!(bad_status, 400);
-    assert!(
-        bad_page.contains("status must be one of applied, failed, dead, ignored"),
-        "{bad_page}"
-    );
-    assert_eq!(missing.status(), 404);
-    assert!(missing
-        .text()
-        .await
-        .unwrap()
-        .contains("no event has this id"));
-    assert_eq!(not_a_number.status(), 404);
-}
-
-#[tokio::test]
-async fn the_events_table_pages_with_the_api_cursor_and_keeps_the_filter() {
-    let app = spawn_admin_app(AdminSetup::default()).await;
-    sabotage(&app).await;
-    for _ in 0..51 {
-        deliver_signup(&app).await;
-    }
-    let oldest = events(&app).await[0].0;
-    let cookie = pair(&sign_in(&app, &[]).await);
-
-    let first = get(&app, "/admin/console/events?status=failed&kind=", &cookie).await;
-    let first = first.text().await.unwrap();
-    let next = first
-        .split("rel=\"next\" href=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a link to older events")
-        .replace("&amp;", "&");
-    let second = get(&app, &next, &cookie).await.text().await.unwrap();
-
-    assert_eq!(first.matches("class=\"status-failed\"").count(), 50);
-    assert!(
-        next.starts_with("/admin/console/events?status=failed&cursor="),
-        "{next}"
-    );
-    assert_eq!(second.matches("class=\"status-failed\"").count(), 1);
-    assert!(second.contains(&format!("/admin/console/events/{oldest}\"")));
-    assert!(!second.contains("rel=\"next\""));
 }

@@ -73,14 +73,25 @@ pub async fn replay(
     )))
 }
 
-/// `POST /admin/console/events/{id}/expunge`: removes the stored payload.
+/// The expunge form: the CSRF token and the ticked confirmation.
+#[derive(Deserialize)]
+pub struct ExpungeForm {
+    csrf: Option<String>,
+    confirm: Option<String>,
+}
+
+/// `POST /admin/console/events/{id}/expunge`: removes the stored payload, once confirmed.
 pub async fn expunge(
     signed_in: SignedIn,
     context: web::Data<AdminContext>,
     id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<ExpungeForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     signed_in.check_csrf(form.csrf.as_deref())?;
+    if form.confirm.as_deref() != Some("yes") {
+        let reason = "tick the box to confirm: an expunged payload cannot be restored";
+        return Err(ConsoleError::BadForm(reason.into()));
+    }
     let id = id.into_inner();
     admin_events::expunge_payload(&context.pool, id)
         .await?
@@ -141,6 +152,10 @@ fn actions(event: &EventDetail, csrf: &str) -> Markup {
             @if !event.payload_expunged {
                 form method="post" action={ (base) "/expunge" } {
                     input type="hidden" name="csrf" value=(csrf);
+                    label {
+                        input id="confirm-expunge" type="checkbox" name="confirm" value="yes" required;
+                        " The payload cannot be restored "
+                    }
                     button.danger type="submit" { "Expunge the payload" }
                 }
             }
