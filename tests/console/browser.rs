@@ -85,7 +85,7 @@ impl Browser {
             .await
             .expect("click");
         // The old document's root goes stale once the next page has replaced it.
-        for _ in 0..200 {
+        for _ in 0..1200 {
             if old_page.tag_name().await.is_err() {
                 return;
             }

@@ -33,6 +33,7 @@ pre{background:#fff;border:1px solid #d1d5db;padding:.75rem;overflow:auto;max-he
 .status-failed,.status-dead{color:#a11d1d;font-weight:600} .status-applied{color:#1e7b34}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin:1rem 0}
 .hint{color:#4b5563;font-size:.9rem}
+.skip{position:absolute;left:-999px} .skip:focus{left:.5rem;top:.5rem;background:#fff;color:#0b4fa8;padding:.25rem .5rem}
 ";
 
 /// A complete page; `csrf` (when signed in) shows the navigation and the sign-out button.
@@ -47,6 +48,7 @@ pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
                 style { (maud::PreEscaped(STYLE)) }
             }
             body {
+                a.skip href="#main" { "Skip to the content" }
                 header {
                     strong { "auth-mirror" }
                     @if let Some(csrf) = csrf {
@@ -61,7 +63,7 @@ pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main id="main" { h1 { (title) } (body) }
             }
         }
     }
