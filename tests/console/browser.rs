@@ -35,6 +35,9 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group: dropping the `Browser`, even in a failing test, ends
+            // chromedriver and the Chromium it started.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
@@ -122,7 +125,20 @@ impl Browser {
 
     /// Ends the WebDriver session (and Chromium with it).
     pub async fn close(self) {
-        self.client.close().await.expect("close the browser");
+        self.client
+            .clone()
+            .close()
+            .await
+            .expect("close the browser");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self._driver.id() {
+            let group = nix::unistd::Pid::from_raw(pid as i32);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        }
     }
 }
 
