@@ -21,31 +21,26 @@ pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<Admi
     let Some(context) = context else {
         return;
     };
-    config
-        .app_data(context)
-        .configure(console::configure)
-        .service(
-            web::scope("/admin")
-                .app_data(
-                    web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
-                )
-                .app_data(
-                    web::JsonConfig::default().error_handler(|e, _| error::json_error(e).into()),
-                )
-                .app_data(
-                    web::PathConfig::default().error_handler(|_, _| AdminError::InvalidId.into()),
-                )
-                .wrap(from_fn(auth::require_token))
-                .route("/events", web::get().to(events::list))
-                .route("/events/replay", web::post().to(replay::replay_bulk))
-                .route("/events/{id}", web::get().to(events::show))
-                .route("/events/{id}/replay", web::post().to(replay::replay_one))
-                .route("/events/{id}/payload", web::delete().to(events::expunge))
-                .route("/stats", web::get().to(stats::stats))
-                .route("/trigger-errors", web::get().to(stats::trigger_errors))
-                .route("/openapi.json", web::get().to(openapi::document))
-                .default_service(web::to(not_found)),
-        );
+    // First: the JSON API's `/admin` scope would otherwise answer the console's paths.
+    config.configure(console::configure);
+    config.app_data(context).service(
+        web::scope("/admin")
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
+            )
+            .app_data(web::JsonConfig::default().error_handler(|e, _| error::json_error(e).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AdminError::InvalidId.into()))
+            .wrap(from_fn(auth::require_token))
+            .route("/events", web::get().to(events::list))
+            .route("/events/replay", web::post().to(replay::replay_bulk))
+            .route("/events/{id}", web::get().to(events::show))
+            .route("/events/{id}/replay", web::post().to(replay::replay_one))
+            .route("/events/{id}/payload", web::delete().to(events::expunge))
+            .route("/stats", web::get().to(stats::stats))
+            .route("/trigger-errors", web::get().to(stats::trigger_errors))
+            .route("/openapi.json", web::get().to(openapi::document))
+            .default_service(web::to(not_found)),
+    );
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AdminError> {
