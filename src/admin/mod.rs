@@ -5,8 +5,9 @@ mod cursor;
 mod error;
 mod filter;
 mod page;
-pub mod service;
 pub mod types;
+// What the JSON API and the console both answer.
+pub mod service;
 
 pub use cursor::Cursor;
 pub use error::InputError;
