@@ -7,6 +7,8 @@ mod filter;
 mod page;
 pub mod reconcile;
 pub mod types;
+// What the JSON API and the console both answer.
+pub mod service;
 
 pub use cursor::Cursor;
 pub use error::InputError;

@@ -1,4 +1,5 @@
-//! Counts for `GET /admin/stats`, the events gauge and `GET /admin/trigger-errors`.
+//! Counts for `GET /admin/stats`, the events gauge, `GET /admin/trigger-errors` and the
+//! console's chart of deliveries per minute.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -52,6 +53,23 @@ pub async fn list_trigger_errors(
     )
     .bind(before)
     .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Events received in the last `minutes` minutes per (minute, status), oldest minute first;
+/// minutes without events are absent.
+pub async fn events_per_minute(
+    pool: &PgPool,
+    minutes: i32,
+) -> Result<Vec<(DateTime<Utc>, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select date_trunc('minute', received_at) as minute, status, count(*) \
+         from auth_mirror.events \
+         where received_at >= date_trunc('minute', now()) - make_interval(mins => $1 - 1) \
+         group by 1, 2 order by 1, 2",
+    )
+    .bind(minutes)
     .fetch_all(pool)
     .await
 }

@@ -6,6 +6,7 @@
 
 mod app;
 mod auth_admin;
+mod failing;
 mod server;
 
 pub use app::{
@@ -13,4 +14,5 @@ pub use app::{
     unix_now, AdminSetup, TestApp, ADMIN_TOKEN, MAX_BODY_BYTES, TOLERANCE_SECONDS,
 };
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
+pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};
 pub use server::{Setup, TestDatabase};

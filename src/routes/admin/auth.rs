@@ -8,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::middleware::Next;
 use actix_web::web;
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -21,6 +22,9 @@ use crate::reconcile::runs::Runs;
 /// What the admin handlers share.
 pub struct AdminContext {
     token_digest: [u8; 32],
+    /// Signs the console's session cookies: derived from the token, so that rotating the
+    /// token ends every session.
+    session_key: [u8; 32],
     pub pool: PgPool,
     pub schedule: RetrySchedule,
     pub metrics: Arc<Metrics>,
@@ -39,6 +43,7 @@ impl AdminContext {
     ) -> Self {
         Self {
             token_digest: Sha256::digest(token.expose_secret().as_bytes()).into(),
+            session_key: session_key(token),
             pool,
             schedule,
             metrics,
@@ -51,9 +56,26 @@ impl AdminContext {
         let Some((scheme, token)) = header.and_then(|value| value.split_once(' ')) else {
             return false;
         };
-        let given: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        scheme.eq_ignore_ascii_case("bearer") && bool::from(given.ct_eq(&self.token_digest))
+        scheme.eq_ignore_ascii_case("bearer") && self.accepts(token.trim())
     }
+
+    /// Whether `token` is the admin token, compared in constant time.
+    pub(super) fn accepts(&self, token: &str) -> bool {
+        let given: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        bool::from(given.ct_eq(&self.token_digest))
+    }
+
+    /// The key of the console's session cookies and CSRF tokens.
+    pub(super) fn session_key(&self) -> &[u8; 32] {
+        &self.session_key
+    }
+}
+
+fn session_key(token: &SecretString) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(token.expose_secret().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"auth-mirror admin console session v1");
+    mac.finalize().into_bytes().into()
 }
 
 /// Lets a request through only with the admin token.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{AdminContext, AdminError};
 use crate::admin::types::{EventDetail, EventPage, Expunged};
-use crate::admin::{Cursor, EventFilter, InputError, PageRequest, RawFilter};
+use crate::admin::{service, Cursor, EventFilter, InputError, PageRequest, RawFilter};
 use crate::store::admin_events;
 
 /// The query string of `GET /admin/events`.
@@ -58,14 +58,12 @@ pub async fn list(
         query.cursor.as_deref(),
         Cursor::EventsBefore,
     )?;
-    let items = admin_events::list(&context.pool, &filter, page.before, page.limit).await?;
-    let last_id = items.last().map(|last| last.id);
-    let next_cursor = page.next_cursor(items.len(), last_id, Cursor::EventsBefore);
+    let page = service::events(&context.pool, &filter, page).await?;
     tracing::info!(
         target: "audit", action = "events.list", filters = %query.filter.audit(),
-        count = items.len(), "admin call"
+        count = page.items.len(), "admin call"
     );
-    Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The query string of `GET /admin/events/{id}`.
@@ -96,24 +94,12 @@ pub async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AdminError> {
     let id = id.into_inner();
-    let row = admin_events::get(&context.pool, id, query.payload)
+    let detail = service::event(&context.pool, id, query.payload)
         .await?
         .ok_or(AdminError::EventNotFound)?;
     // Audited without the payload itself: only that it was shown.
     tracing::info!(target: "audit", action = "events.show", event_id = id, payload = query.payload, "admin call");
-    let payload = row.payload.map(|bytes| {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
-    });
-    Ok(HttpResponse::Ok().json(EventDetail {
-        summary: row.summary,
-        webhook_id: row.webhook_id,
-        signed_at: row.signed_at,
-        last_attempt_at: row.last_attempt_at,
-        updated_at: row.updated_at,
-        payload_expunged: row.payload_expunged,
-        payload,
-    }))
+    Ok(HttpResponse::Ok().json(detail))
 }
 
 /// Removes an event's stored payload (personal data removal); its outcome stays.

@@ -1,7 +1,9 @@
 //! The admin API under `/admin`: registered only when `ADMIN_TOKEN` is set (otherwise every
-//! `/admin` path is the service's JSON 404), and every route behind the bearer token.
+//! `/admin` path is the service's JSON 404), and every route behind the bearer token; and
+//! the admin console for browsers at `/admin/` (`console/`), behind a session cookie.
 
 mod auth;
+mod console;
 mod error;
 mod events;
 pub mod openapi;
@@ -20,6 +22,8 @@ pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<Admi
     let Some(context) = context else {
         return;
     };
+    // First: the JSON API's `/admin` scope would otherwise answer the console's paths.
+    config.configure(console::configure);
     config.app_data(context).service(
         web::scope("/admin")
             .app_data(

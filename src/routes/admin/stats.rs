@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::{AdminContext, AdminError};
 use crate::admin::types::{Stats, TriggerErrorPage};
-use crate::admin::{Cursor, PageRequest};
+use crate::admin::{service, Cursor, PageRequest};
 use crate::store::stats;
 
 /// Counts per status and source, the oldest failed and dead events, trigger errors.
@@ -15,23 +15,7 @@ use crate::store::stats;
     security(("bearer" = []))
 )]
 pub async fn stats(context: web::Data<AdminContext>) -> Result<HttpResponse, AdminError> {
-    let pool = &context.pool;
-    let mut stats = Stats::default();
-    for status in ["applied", "failed", "dead", "ignored"] {
-        stats.by_status.insert(status.to_owned(), 0);
-    }
-    for (source, status, count) in stats::events_by_source_and_status(pool).await? {
-        *stats.by_status.entry(status.clone()).or_default() += count;
-        *stats
-            .by_source
-            .entry(source)
-            .or_default()
-            .entry(status)
-            .or_default() += count;
-    }
-    stats.oldest_failed_at = stats::oldest_with_status(pool, "failed").await?;
-    stats.oldest_dead_at = stats::oldest_with_status(pool, "dead").await?;
-    stats.trigger_errors = stats::trigger_errors(pool).await?;
+    let stats = service::stats(&context.pool).await?;
     tracing::info!(target: "audit", action = "stats", "admin call");
     Ok(HttpResponse::Ok().json(stats))
 }
