@@ -6,6 +6,7 @@ mod db_webhook;
 mod failures;
 mod health;
 mod helpers;
+mod load_generator;
 mod metrics;
 mod mirror_auth_hook;
 mod mirror_auth_more;
