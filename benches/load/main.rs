@@ -63,6 +63,10 @@ struct Args {
     warmup: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Print the body of one `after-user-created` delivery as sent, and exit (the payload
+    /// `bench/ceiling.sh` gives pgbench).
+    #[arg(long)]
+    sample: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -70,6 +74,15 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.sample {
+        let mix = Mix {
+            updates: 0.0,
+            retries: 0.0,
+        };
+        let delivery = deliveries::Generator::new(mix, args.seed).next_delivery();
+        println!("{}", String::from_utf8_lossy(&delivery.body));
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
