@@ -32,6 +32,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 RATE=${RATE:-1000}
 PG_PORT=${PG_PORT:-55499}
 SERVICE_PORT=${SERVICE_PORT:-58080}
+WARMUP=500 # deliveries sent before each measured service run
 export PGOPTIONS='-c client_min_messages=warning'
 
 as_postgres() {
@@ -52,8 +53,13 @@ WORK=$(mktemp -d)
 PG_PID=
 SERVICE_PID=
 cleanup() {
-    [ -n "$SERVICE_PID" ] && kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null
-    [ -n "$PG_PID" ] && as_postgres "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1
+    if [ -n "$SERVICE_PID" ]; then
+        kill "$SERVICE_PID" 2>/dev/null || true
+        wait "$SERVICE_PID" 2>/dev/null || true
+    fi
+    if [ -n "$PG_PID" ]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -96,10 +102,22 @@ pg_ticks() {
     echo "$total"
 }
 
-# pgbench with script $1; prints "events/s pg_cpu_us_per_event latency_avg_ms".
+# WAL flushes and bytes so far (pg_stat_wal): "syncs bytes".
+wal() { sql -F' ' -c "select wal_sync, wal_bytes from pg_stat_wal"; }
+# Per event between two `wal` readings $1 $2 and events $3: "syncs_per_event bytes_per_event".
+wal_per_event() {
+    local s1 b1 s2 b2
+    read -r s1 b1 <<<"$1"
+    read -r s2 b2 <<<"$2"
+    awk -v s="$((s2 - s1))" -v b="$((b2 - b1))" -v n="$3" 'BEGIN { printf "%.3f %.0f", s / n, b / n }'
+}
+
+# pgbench with script $1; prints "events/s pg_cpu_us_per_event latency_avg_ms wal_syncs wal_bytes"
+# (the last two per event).
 pgbench_run() {
-    local script=$1 out before after events
+    local script=$1 out before after events wal_before
     sql -c checkpoint
+    wal_before=$(wal)
     before=$(pg_ticks)
     out=$(pgbench -n -M prepared -f "$script" -c "$CLIENTS" -j "$THREADS" -T "$DURATION" \
         -D payload="$PAYLOAD" -D user_metadata="$USER_METADATA" -D app_metadata="$APP_METADATA" \
@@ -108,20 +126,24 @@ pgbench_run() {
     events=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
     echo "$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")" \
         "$(((after - before) * 10000 / events))" \
-        "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")"
+        "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")" \
+        "$(wal_per_event "$wal_before" "$(wal)" "$events")"
 }
 
-# The load generator with extra arguments; prints its `load:` line plus pg_cpu_us=.
+# The load generator with extra arguments; prints its `load:` line plus pg_cpu_us=,
+# wal_syncs= and wal_bytes= (per event).
 load_run() {
-    local out before after ok
+    local out before after ok wal_before syncs bytes
     sql -c checkpoint
+    wal_before=$(wal)
     before=$(pg_ticks)
     out=$(WEBHOOK_SECRETS=$SECRET "$LOAD" --url "http://127.0.0.1:$SERVICE_PORT" \
-        --server-pid "$SERVICE_PID" --connections "$CONNECTIONS" --duration "${DURATION}s" "$@") ||
+        --server-pid "$SERVICE_PID" --warmup "$WARMUP" --connections "$CONNECTIONS" --duration "${DURATION}s" "$@") ||
         { echo "$out" >&2; return 1; }
     after=$(pg_ticks)
     ok=$(grep -o ' ok=[0-9]*' <<<"$out" | cut -d= -f2)
-    echo "$(grep '^load:' <<<"$out") pg_cpu_us=$(((after - before) * 10000 / (ok > 0 ? ok : 1)))"
+    read -r syncs bytes < <(wal_per_event "$wal_before" "$(wal)" "$((ok > 0 ? ok : 1))")
+    echo "$(grep '^load:' <<<"$out") pg_cpu_us=$(((after - before) * 10000 / (ok > 0 ? ok : 1))) wal_syncs=$syncs wal_bytes=$bytes"
 }
 field() { grep -o " $1=[0-9.]*" | cut -d= -f2; }
 
@@ -130,23 +152,28 @@ echo "machine: nproc $(nproc); $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | 
 echo "server: throwaway $("$PG_BIN/postgres" --version), synchronous_commit=$(sql -c 'show synchronous_commit'), fsync=$(sql -c 'show fsync')"
 echo "pgbench -n -M prepared -c $CLIENTS -j $THREADS -T $DURATION; load generator --connections $CONNECTIONS --duration ${DURATION}s; $ROUNDS round(s)"
 RESULTS=$WORK/results
-printf '%-5s %-34s %10s %9s %9s %12s %12s %10s\n' round case events/s p99_ms max_ms service_µs pg_µs/event rss_MB
+# round, case, events/s, p99 ms, max ms, service CPU µs/event, PostgreSQL CPU µs/event, WAL
+# flushes/event, WAL bytes/event, service peak RSS MB, load generator CPU µs/delivery
+row() { printf '%-5s %-32s %9s %8s %8s %8s %8s %8s %8s %7s %7s\n' "$@"; }
+row round case events/s p99_ms max_ms svc_µs pg_µs fsyncs wal_B rss_MB gen_µs
 for round in $(seq "$ROUNDS"); do
-    read -r tps pg_us latency < <(pgbench_run bench/ceiling_per_event.sql)
-    printf '%-5s %-34s %10.0f %9s %9s %12s %12s %10s\n' "$round" "pgbench per-event (7 round trips)" "$tps" - - - "$pg_us" -
+    read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_per_event.sql)
+    row "$round" "pgbench per-event (today's SQL)" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
     echo "$round ceiling $tps" >>"$RESULTS"
-    read -r tps pg_us latency < <(pgbench_run bench/ceiling_one_statement.sql)
-    printf '%-5s %-34s %10.0f %9s %9s %12s %12s %10s\n' "$round" "pgbench one statement" "$tps" - - - "$pg_us" -
+    read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_one_statement.sql)
+    row "$round" "pgbench one statement" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
     echo "$round one_statement $tps" >>"$RESULTS"
     for case in "creates:--updates 0 --retries 0" "mix:" "rate:--rate $RATE"; do
         name=${case%%:*}
         # shellcheck disable=SC2086 # the arguments are meant to split
         line=$(load_run ${case#*:})
         rate=$(field events_per_s <<<"$line")
-        printf '%-5s %-34s %10.0f %9s %9s %12s %12s %10.1f\n' "$round" "service: $name $( [ "$name" = rate ] && echo "$RATE/s offered" || echo "flat out")" \
-            "$rate" "$(field p99_ms <<<"$line")" "$(field max_ms <<<"$line")" \
+        row "$round" "service: $name$([ "$name" = rate ] && echo " $RATE/s offered" || echo ", flat out")" \
+            "${rate%.*}" "$(field p99_ms <<<"$line")" "$(field max_ms <<<"$line")" \
             "$(field server_cpu_us <<<"$line")" "$(field pg_cpu_us <<<"$line")" \
-            "$(echo "$(field server_hwm_kb <<<"$line") / 1024" | bc -l)"
+            "$(field wal_syncs <<<"$line")" "$(field wal_bytes <<<"$line")" \
+            "$(awk -v kb="$(field server_hwm_kb <<<"$line")" 'BEGIN { printf "%.1f", kb / 1024 }')" \
+            "$(field loadgen_cpu_us <<<"$line")"
         errors=$(field errors <<<"$line")
         [ "$errors" = 0 ] || echo "      ! $errors deliveries not acknowledged: $line"
         echo "$round $name $rate $(field p99_ms <<<"$line")" >>"$RESULTS"
@@ -173,6 +200,23 @@ for pair in "creates ceiling" "creates one_statement" "mix ceiling"; do
     values=$(ratio "$a" "$b" | sort -g)
     printf '  %-44s %6.3f  (%s)\n' "service $a / pgbench $b" "$(median <<<"$values")" "$(tr '\n' ' ' <<<"$values" | sed 's/ $//')"
 done
+
+# Round trips per new delivery: PostgreSQL answers every round trip with at least one send()
+# (one per Sync), so the sends of the service pool's backends, counted with perf over one more
+# flat-out run of new users (warm-up included), divided by the deliveries. Skipped without perf.
+if command -v perf >/dev/null 2>&1; then
+    backends=$(sql -c "select string_agg(pid::text, ',') from pg_stat_activity where application_name = 'auth-mirror'")
+    perf stat -x, -o "$WORK/perf" -e syscalls:sys_enter_sendto -p "$backends" -- sleep 3600 &
+    perf_pid=$!
+    sleep 0.5
+    line=$(load_run --updates 0 --retries 0)
+    # perf prints its counts when its workload ends (a background job ignores SIGINT).
+    kill "$(pgrep -P "$perf_pid" sleep)"
+    wait "$perf_pid" || true
+    sends=$(awk -F, '/sys_enter_sendto/ { print $1 }' "$WORK/perf")
+    events=$(($(field ok <<<"$line") + WARMUP))
+    awk -v s="$sends" -v n="$events" 'BEGIN { printf "round trips per new delivery (backend sends / deliveries): %.2f\n", s / n }'
+fi
 sql -c "select format('check: %s events (%s applied, %s failed), %s users in public.users',
                       count(*), count(*) filter (where status = 'applied'),
                       count(*) filter (where status = 'failed'), (select count(*) from public.users))
