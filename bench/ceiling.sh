@@ -13,7 +13,8 @@
 #      CONNECTIONS connections, every delivery a new after-user-created (the work of 1.);
 #   4. the same with the realistic mix (25 % db UPDATEs of recent users, 10 % retries);
 #   5. the realistic mix at a fixed offered RATE per second (open loop): latency.
-# Prints every round, then medians and the ratios of the same rounds.
+# Odd rounds run 1-2 first, even rounds 3-5 first. Prints every round, then medians and the
+# ratios of the same rounds.
 #
 #   bench/ceiling.sh
 #   ROUNDS=5 DURATION=10 CLIENTS=16 CONNECTIONS=32 RATE=1000 bench/ceiling.sh
@@ -156,13 +157,15 @@ RESULTS=$WORK/results
 # flushes/event, WAL bytes/event, service peak RSS MB, load generator CPU µs/delivery
 row() { printf '%-5s %-32s %9s %8s %8s %8s %8s %8s %8s %7s %7s\n' "$@"; }
 row round case events/s p99_ms max_ms svc_µs pg_µs fsyncs wal_B rss_MB gen_µs
-for round in $(seq "$ROUNDS"); do
+pgbench_cases() {
     read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_per_event.sql)
     row "$round" "pgbench per-event (today's SQL)" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
     echo "$round ceiling $tps" >>"$RESULTS"
     read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_one_statement.sql)
     row "$round" "pgbench one statement" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
     echo "$round one_statement $tps" >>"$RESULTS"
+}
+service_cases() {
     for case in "creates:--updates 0 --retries 0" "mix:" "rate:--rate $RATE"; do
         name=${case%%:*}
         # shellcheck disable=SC2086 # the arguments are meant to split
@@ -178,6 +181,17 @@ for round in $(seq "$ROUNDS"); do
         [ "$errors" = 0 ] || echo "      ! $errors deliveries not acknowledged: $line"
         echo "$round $name $rate $(field p99_ms <<<"$line")" >>"$RESULTS"
     done
+}
+# Odd rounds measure pgbench first, even rounds the service first: a machine whose load
+# drifts during a round favours neither side.
+for round in $(seq "$ROUNDS"); do
+    if [ $((round % 2)) -eq 1 ]; then
+        pgbench_cases
+        service_cases
+    else
+        service_cases
+        pgbench_cases
+    fi
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
