@@ -51,7 +51,18 @@ impl Server {
             .await
             .expect("fixture");
         store::migrate::run(&pool).await.expect("migrate");
-        BenchDatabase { name, admin, pool }
+        let url = format!(
+            "postgres://{}@{}:{}/{name}",
+            self.options.get_username(),
+            self.options.get_host(),
+            self.options.get_port()
+        );
+        BenchDatabase {
+            name,
+            admin,
+            pool,
+            url,
+        }
     }
 }
 
@@ -60,9 +71,17 @@ pub struct BenchDatabase {
     name: String,
     admin: PgConnection,
     pub pool: PgPool,
+    #[allow(dead_code)] // read by the load generator only
+    url: String,
 }
 
 impl BenchDatabase {
+    /// A URL of the database for another process (no password: the server trusts loopback).
+    #[allow(dead_code)] // used by the load generator only
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub async fn drop(mut self) {
         self.pool.close().await;
         store::bootstrap::drop_database(&mut self.admin, &self.name)

@@ -8,6 +8,7 @@ mod duplicates;
 mod failures;
 mod health;
 mod helpers;
+mod load_generator;
 mod metrics;
 mod mirror_auth_hook;
 mod mirror_auth_more;
