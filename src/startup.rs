@@ -14,7 +14,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
-use crate::processing::retry::{RetryWorker, WorkerConfig};
+use crate::processing::retry::{self, WorkerConfig};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
@@ -136,11 +136,8 @@ impl Application {
             metrics,
         }) = self.retry.take()
         {
-            self.tasks.spawn("retry", move |mut stop| async move {
-                let worker = RetryWorker::spawn(pool, worker, metrics);
-                stop.stopped().await;
-                worker.stop().await;
-            });
+            self.tasks
+                .spawn("retry", move |stop| retry::run(pool, worker, metrics, stop));
         }
         let reconciles = self.reconciles.clone();
         self.tasks.spawn("reconcile", move |mut stop| async move {

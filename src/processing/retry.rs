@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::housekeeping::housekeeping;
 use super::schedule::RetrySchedule;
 use super::stored::{bury_expunged, outcome_label, reapply};
 use crate::metrics::{AttemptLabels, Metrics};
+use crate::shutdown::StopSignal;
 use crate::store::claims;
 use crate::store::events::AppliedVia;
 
@@ -45,40 +44,16 @@ impl WorkerConfig {
     }
 }
 
-/// The running worker; `stop` ends it after the batch in hand.
-pub struct RetryWorker {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl RetryWorker {
-    /// Starts the worker on the current Tokio runtime.
-    pub fn spawn(pool: PgPool, config: WorkerConfig, metrics: Arc<Metrics>) -> Self {
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(pool, config, metrics, stopped));
-        Self { stop, task }
-    }
-
-    /// Asks the worker to stop and waits until it has (at most one batch).
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-    }
-}
-
-async fn run(
-    pool: PgPool,
-    config: WorkerConfig,
-    metrics: Arc<Metrics>,
-    mut stopped: watch::Receiver<bool>,
-) {
+/// The worker's loop, run as one of the composition root's background tasks; it returns
+/// after the batch in hand once `stop` fires.
+pub async fn run(pool: PgPool, config: WorkerConfig, metrics: Arc<Metrics>, mut stop: StopSignal) {
     let poll = config
         .schedule
         .shortest()
         .clamp(SHORTEST_POLL, LONGEST_POLL);
     let mut housekeeping_due = Instant::now();
     tracing::debug!(schedule = %config.schedule, "retry worker started");
-    while !*stopped.borrow() {
+    while !stop.is_stopped() {
         let round = async {
             let retried = retry_due(&pool, &config.schedule, &metrics).await;
             if Instant::now() >= housekeeping_due {
@@ -99,11 +74,11 @@ async fn run(
                     ERROR_PAUSE.max(poll)
                 }
             },
-            _ = stopped.changed() => break,
+            _ = stop.stopped() => break,
         };
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = stopped.changed() => break,
+            _ = stop.stopped() => break,
         }
     }
     tracing::debug!("retry worker stopped");
@@ -166,12 +141,18 @@ mod tests {
         let options = "postgres://nobody@127.0.0.1:1/x".parse().unwrap();
         let pool = crate::store::pool::connect_lazy(options);
         let config = WorkerConfig::with_schedule(RetrySchedule::default());
-        let worker = RetryWorker::spawn(pool, config, Arc::new(Metrics::default()));
+        let mut tasks = crate::shutdown::BackgroundTasks::default();
+        tasks.spawn("retry", move |stop| {
+            run(pool, config, Arc::new(Metrics::default()), stop)
+        });
         tokio::time::sleep(Duration::from_millis(100)).await;
 
         let started = Instant::now();
-        worker.stop().await;
+        let aborted = tasks
+            .stop(tokio::time::Instant::now() + Duration::from_secs(5))
+            .await;
 
+        assert!(aborted.is_empty(), "the worker had to be aborted");
         assert!(
             started.elapsed() < Duration::from_millis(500),
             "{:?}",
