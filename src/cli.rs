@@ -156,12 +156,14 @@ pub struct ReconcileArgs {
     pub dry_run: bool,
 
     /// Users per SQL statement.
-    #[arg(long, env = "RECONCILE_BATCH_SIZE", default_value_t = 5000,
-          value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    #[arg(long, env = "RECONCILE_BATCH_SIZE",
+          default_value_t = crate::reconcile::database::DEFAULT_BATCH_SIZE,
+          value_parser = clap::value_parser!(i64).range(1..=crate::reconcile::database::MAX_BATCH_SIZE))]
     pub batch_size: i64,
 
     /// Concurrent statements (`--from database`), each over a slice of the id space.
-    #[arg(long, env = "RECONCILE_JOBS", default_value_t = 2,
+    #[arg(long, env = "RECONCILE_JOBS",
+          default_value_t = crate::reconcile::database::DEFAULT_JOBS as u16,
           value_parser = clap::value_parser!(u16).range(1..=32))]
     pub jobs: u16,
 
