@@ -63,11 +63,7 @@ impl TryFrom<&RawFilter> for EventFilter {
         let source = raw
             .source
             .as_deref()
-            .map(|text| match text {
-                "auth_hook" => Ok(Source::AuthHook),
-                "db_webhook" => Ok(Source::DbWebhook),
-                _ => Err(InputError::InvalidSource),
-            })
+            .map(|text| Source::from_sql(text).ok_or(InputError::InvalidSource))
             .transpose()?;
         if let Some(kind) = &raw.kind {
             if kind.is_empty() || kind.chars().count() > 100 {

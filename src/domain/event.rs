@@ -24,6 +24,13 @@ impl Source {
             Self::DbWebhook => "db_webhook",
         }
     }
+
+    /// The source named `text` in `auth_mirror.events.source`, if it is one.
+    pub fn from_sql(text: &str) -> Option<Self> {
+        [Self::AuthHook, Self::DbWebhook]
+            .into_iter()
+            .find(|source| source.as_str() == text)
+    }
 }
 
 /// The stable idempotency key of an event. Supabase sends a new `webhook-id` on every retry,

@@ -11,14 +11,14 @@ mod stored;
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, PgConnection, PgPool};
 
-use self::schedule::{AfterFailure, RetrySchedule};
+use self::schedule::RetrySchedule;
 use crate::domain::{Action, ParsedEvent, Source, UserState};
 use crate::store::events::{self, AppliedVia, EventStatus, NewEvent, StoredOutcome};
 use crate::store::users::{self, MirrorEffect};
 use crate::webhook::VerifiedDelivery;
 
 /// The `kind` of a stored event whose verified body did not parse.
-const UNPARSED_KIND: &str = "unparsed";
+pub(super) const UNPARSED_KIND: &str = "unparsed";
 
 /// What became of a delivery. The event is durable in every case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,13 +116,13 @@ async fn store_and_apply(
         (Err(_), Some(_)) => Outcome::Unparsed,
         (Ok(event), Some(id)) => match &event.action {
             Action::Mirror(state) => {
-                let after_failure = schedule.after_failure(1);
                 apply(
                     &mut transaction,
                     id,
                     state,
                     AppliedVia::Delivery,
-                    after_failure,
+                    schedule,
+                    1,
                 )
                 .await?
             }
@@ -134,14 +134,15 @@ async fn store_and_apply(
 }
 
 /// Applies a stored event's state and records the result on the event. A failing apply is
-/// rolled back to a savepoint, so the event itself stays, marked `failed` (or `dead`, as
-/// `after_failure` says).
+/// rolled back to a savepoint, so the event itself stays, marked `failed` (or `dead` once
+/// `schedule` is used up by this `attempt`).
 async fn apply(
     connection: &mut PgConnection,
     event_id: i64,
     state: &UserState,
     via: AppliedVia,
-    after_failure: AfterFailure,
+    schedule: &RetrySchedule,
+    attempt: i32,
 ) -> Result<Outcome, sqlx::Error> {
     let mut savepoint = connection.begin().await?;
     match users::apply_user_state(&mut savepoint, state).await {
@@ -159,8 +160,8 @@ async fn apply(
                 via = via.as_str(),
                 "applying the event failed"
             );
-            events::mark_failed(connection, event_id, &reason, after_failure.retry_in(), via)
-                .await?;
+            let retry_in = schedule.after_failure(attempt).retry_in();
+            events::mark_failed(connection, event_id, &reason, retry_in, via).await?;
             Ok(Outcome::Failed)
         }
     }

@@ -5,7 +5,7 @@
 use sqlx::PgConnection;
 
 use super::schedule::RetrySchedule;
-use super::{apply, settled_outcome, Outcome};
+use super::{apply, settled_outcome, Outcome, UNPARSED_KIND};
 use crate::domain::{Action, ParsedEvent, Source};
 use crate::store::claims::ClaimedEvent;
 use crate::store::events::{self, AppliedVia};
@@ -24,20 +24,18 @@ pub async fn reapply(
     let Some(payload) = &event.payload else {
         return Ok(None);
     };
-    let after_failure = schedule.after_failure(event.attempts + 1);
-    let source = match event.source.as_str() {
-        "db_webhook" => Source::DbWebhook,
-        _ => Source::AuthHook,
-    };
+    let attempt = event.attempts + 1;
+    // The column's check constraint allows only the two sources.
+    let source = Source::from_sql(&event.source).unwrap_or(Source::AuthHook);
     let outcome = match ParsedEvent::parse(source, payload) {
         Ok(parsed) => {
-            if event.kind == "unparsed" {
+            if event.kind == UNPARSED_KIND {
                 events::set_parsed_identity(connection, event.id, &parsed.kind, parsed.user_id)
                     .await?;
             }
             match &parsed.action {
                 Action::Mirror(state) => {
-                    apply(connection, event.id, state, via, after_failure).await?
+                    apply(connection, event.id, state, via, schedule, attempt).await?
                 }
                 action => {
                     events::mark_ignored(connection, event.id, via).await?;
@@ -46,7 +44,7 @@ pub async fn reapply(
             }
         }
         Err(failure) => {
-            let retry_in = after_failure.retry_in();
+            let retry_in = schedule.after_failure(attempt).retry_in();
             events::mark_failed(connection, event.id, &failure.reason, retry_in, via).await?;
             Outcome::Unparsed
         }
