@@ -5,14 +5,15 @@ use sqlx::PgPool;
 
 use super::types::{EventDetail, EventPage, Stats};
 use super::{Cursor, EventFilter, PageRequest};
+use crate::store::events::EventStatus;
 use crate::store::{admin_events, stats};
 
 /// Counts per status (every status present) and source, the oldest failed and dead events,
 /// trigger errors.
 pub async fn stats(pool: &PgPool) -> Result<Stats, sqlx::Error> {
     let mut stats = Stats::default();
-    for status in ["applied", "failed", "dead", "ignored"] {
-        stats.by_status.insert(status.to_owned(), 0);
+    for status in EventStatus::ALL {
+        stats.by_status.insert(status.as_str().to_owned(), 0);
     }
     for (source, status, count) in stats::events_by_source_and_status(pool).await? {
         *stats.by_status.entry(status.clone()).or_default() += count;

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use super::retry::WorkerConfig;
 use crate::metrics::{Metrics, StatusLabels};
+use crate::store::events::EventStatus;
 use crate::store::{retention, stats};
 
 /// Events deleted per retention statement (small: each holds row locks).
@@ -35,7 +36,7 @@ pub(super) async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: 
     }
     match stats::events_by_source_and_status(pool).await {
         Ok(rows) => {
-            for status in ["applied", "failed", "dead", "ignored"] {
+            for status in EventStatus::ALL.map(EventStatus::as_str) {
                 let count: i64 = rows
                     .iter()
                     .filter(|(_, row_status, _)| row_status == status)

@@ -25,10 +25,11 @@ impl EventStatus {
         }
     }
 
+    /// Every status, in the order the admin API and the console list them.
+    pub const ALL: [Self; 4] = [Self::Applied, Self::Failed, Self::Dead, Self::Ignored];
+
     fn from_sql(text: &str) -> Option<Self> {
-        [Self::Applied, Self::Failed, Self::Dead, Self::Ignored]
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
     }
 }
 

@@ -5,6 +5,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::admin::RawFilter;
+use crate::domain::Source;
+use crate::store::events::EventStatus;
 
 /// Filter fields of a console form or link; empty fields are unset.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,8 +79,8 @@ impl FilterFields {
         let raw = self.raw();
         html! {
             form.filters method="get" action=(action) role="search" aria-label="Filter events" {
-                label { "Status" (select("status", raw.status.as_deref(), &["applied", "failed", "dead", "ignored"])) }
-                label { "Source" (select("source", raw.source.as_deref(), &["auth_hook", "db_webhook"])) }
+                label { "Status" (select("status", raw.status.as_deref(), &EventStatus::ALL.map(EventStatus::as_str))) }
+                label { "Source" (select("source", raw.source.as_deref(), &[Source::AuthHook, Source::DbWebhook].map(Source::as_str))) }
                 label { "Kind" input name="kind" value=[raw.kind.as_deref()] placeholder="UPDATE, after-user-created…" size="18"; }
                 label { "User id" input name="user_id" value=[raw.user_id.as_deref()] placeholder="uuid" size="36"; }
                 label { "Received since" input name="since" value=[raw.since.as_deref()] placeholder="2024-05-01T10:00:00Z" size="22"; }
