@@ -69,6 +69,9 @@ pub enum SecretCommand {
     New,
 }
 
+/// `AUTH_MIRROR_DATA_DIR`'s default: local state beside where the service runs.
+pub const DEFAULT_DATA_DIR: &str = ".auth-mirror";
+
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -78,7 +81,7 @@ pub struct DatabaseArgs {
     pub database_url: Option<SecretString>,
 
     /// Folder for local state: the embedded cluster (`postgres/`) and the development secret.
-    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = ".auth-mirror")]
+    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub auth_mirror_data_dir: PathBuf,
 }
 
@@ -182,7 +185,8 @@ pub struct ReconcileArgs {
 
     /// Attempts per Admin API request before giving up (429, 5xx and network errors are
     /// retried with backoff; a 429's `retry-after` is honoured).
-    #[arg(long, env = "RECONCILE_MAX_ATTEMPTS", default_value_t = 8,
+    #[arg(long, env = "RECONCILE_MAX_ATTEMPTS",
+          default_value_t = crate::reconcile::admin_api::DEFAULT_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
 }

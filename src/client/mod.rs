@@ -9,6 +9,9 @@ pub mod samples;
 
 use std::time::Duration;
 
+/// The `User-Agent` of every request auth-mirror sends.
+pub const USER_AGENT: &str = concat!("auth-mirror/", env!("CARGO_PKG_VERSION"));
+
 use reqwest::{StatusCode, Url};
 
 pub use error::ClientError;
@@ -24,7 +27,7 @@ pub struct Answer {
 /// An HTTP client with a connect timeout and an overall `timeout` per request.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
     reqwest::Client::builder()
-        .user_agent(concat!("auth-mirror/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .timeout(timeout)
         .build()

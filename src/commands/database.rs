@@ -78,7 +78,7 @@ impl Database {
     /// Applies pending migrations; a failure says what to check.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         store::migrate::run(&self.pool).await.map_err(|error| {
-            let context = match (&error, self.embedded.is_some()) {
+            let context = match (&error, self.is_embedded()) {
                 // The migration ran and PostgreSQL refused it: its text says why.
                 (StoreError::Migration(_), _) => "cannot apply migrations",
                 (StoreError::Database(_), true) => "cannot apply migrations to the embedded database",

@@ -45,7 +45,7 @@ pub struct SendArgs {
     pub timeout_seconds: u64,
 
     /// Folder holding the development secret of `serve` on the embedded database.
-    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = ".auth-mirror")]
+    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = crate::cli::DEFAULT_DATA_DIR)]
     pub auth_mirror_data_dir: PathBuf,
 }
 

@@ -22,12 +22,15 @@ pub fn stored(data_dir: &Path) -> Option<u16> {
 pub fn stored_or_new(data_dir: &Path) -> Result<u16, EmbeddedDbError> {
     match stored(data_dir) {
         Some(port) => Ok(port),
-        None => {
-            let port = free_loopback_port()?;
-            save(data_dir, port)?;
-            Ok(port)
-        }
+        None => keep_new(data_dir),
     }
+}
+
+/// Chooses a free port and keeps it for `data_dir`.
+fn keep_new(data_dir: &Path) -> Result<u16, EmbeddedDbError> {
+    let port = free_loopback_port()?;
+    save(data_dir, port)?;
+    Ok(port)
 }
 
 /// The port to start a server on: the kept one while it is free, else a new one, kept from
@@ -45,7 +48,7 @@ pub(crate) fn for_start(data_dir: &Path) -> Result<u16, EmbeddedDbError> {
             save(data_dir, port)?;
             Ok(port)
         }
-        None => stored_or_new(data_dir),
+        None => keep_new(data_dir),
     }
 }
 

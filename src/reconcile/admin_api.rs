@@ -20,7 +20,7 @@ use super::report::{Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
 use crate::domain::UserState;
 use crate::store::reconcile::{admin_api as store, admin_api::Checkpoint};
-pub use client::{AdminApi, Backoff};
+pub use client::{AdminApi, Backoff, DEFAULT_ATTEMPTS};
 use cursor::{Cursor, Step};
 
 /// How an Admin API reconcile runs.

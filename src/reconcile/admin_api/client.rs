@@ -23,10 +23,13 @@ pub struct Backoff {
     pub max: Duration,
 }
 
+/// Attempts per Admin API request unless told otherwise (`RECONCILE_MAX_ATTEMPTS`'s default).
+pub const DEFAULT_ATTEMPTS: u32 = 8;
+
 impl Default for Backoff {
     fn default() -> Self {
         Self {
-            attempts: 8,
+            attempts: DEFAULT_ATTEMPTS,
             initial: Duration::from_millis(500),
             max: Duration::from_secs(60),
         }
@@ -65,7 +68,7 @@ impl AdminApi {
         let client = Client::builder()
             .default_headers(headers)
             .timeout(Duration::from_secs(60))
-            .user_agent(concat!("auth-mirror/", env!("CARGO_PKG_VERSION")))
+            .user_agent(crate::client::USER_AGENT)
             .build()
             .map_err(|_| ReconcileError::AdminApiSetup("cannot build the HTTP client"))?;
         // A base without a trailing slash would lose its last path segment in `join`.
