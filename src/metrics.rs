@@ -84,6 +84,8 @@ pub struct Metrics {
     /// Stored events by status, refreshed by the retry worker.
     pub events: Family<StatusLabels, Gauge>,
     pub duplicates: Family<DuplicateLabels, Counter>,
+    /// Deliveries stored per group-commit transaction.
+    pub batch_deliveries: Histogram,
 }
 
 impl Default for Metrics {
@@ -145,8 +147,15 @@ impl Default for Metrics {
             "Deliveries of an already stored event, by source and by what the first delivery came to",
             duplicates.clone(),
         );
+        let batch_deliveries = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        registry.register(
+            "batch_deliveries",
+            "Deliveries stored and applied together in one group-commit transaction",
+            batch_deliveries.clone(),
+        );
         Self {
             registry,
+            batch_deliveries,
             deliveries,
             rejections,
             apply_seconds,

@@ -14,6 +14,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
+use crate::processing::group_commit::{self, GroupCommit, Writers};
 use crate::processing::retry::{self, WorkerConfig};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, HookContext};
@@ -31,6 +32,9 @@ pub struct Application {
     pub tasks: BackgroundTasks,
     /// The retry worker's set-up, started as a background task when the server runs.
     retry: Option<RetryTask>,
+    /// Group commit's writers, started with the server; stopped after it has drained, they
+    /// commit what is still queued.
+    writers: Option<Writers>,
     /// Reconciles started over the admin API: stopped and awaited with the other tasks.
     reconciles: Runs,
 }
@@ -62,12 +66,16 @@ impl Application {
         let metrics = web::Data::new(metrics);
         let draining = Draining::default();
         let draining_data = web::Data::new(draining.clone());
+        let (group_commit, writers) = GroupCommit::new(
+            pool.clone(),
+            config.worker.schedule.clone(),
+            metrics.clone().into_inner(),
+        );
         let hooks = web::Data::new(HookContext {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
-            pool: pool.clone(),
+            group_commit,
             metrics: metrics.clone(),
-            retry: config.worker.schedule.clone(),
         });
         let reconciles = Runs::default();
         let admin = config.admin_token.as_ref().map(|token| {
@@ -108,6 +116,7 @@ impl Application {
             shutdown_timeout: config.shutdown_timeout,
             tasks: BackgroundTasks::default(),
             retry: Some(retry),
+            writers: Some(writers),
             reconciles,
         })
     }
@@ -128,8 +137,17 @@ impl Application {
         served
     }
 
-    /// Starts the retry worker (and, later, other background work) as background tasks.
+    /// Starts group commit's writers, the retry worker and the reconcile stopper as
+    /// background tasks.
     fn start_background_tasks(&mut self) {
+        if let Some(writers) = self.writers.take() {
+            let writers = Arc::new(writers);
+            for _ in 0..group_commit::WRITERS {
+                let writers = writers.clone();
+                self.tasks
+                    .spawn("group commit", move |stop| writers.run(stop));
+            }
+        }
         if let Some(RetryTask {
             pool,
             worker,

@@ -1,19 +1,25 @@
-//! The one processing function: parse a verified delivery, then in ONE transaction store it
-//! and apply it with the convergence rule. Shared by the webhook handlers, the retry worker
-//! and replay (`stored`). The answer is given only after the commit.
+//! The one processing path: parse a verified delivery, then store it and apply it with the
+//! convergence rule in one transaction, batched with concurrent deliveries (`group_commit`).
+//! The answer is given only after the commit. The retry worker and replay (`stored`) apply
+//! stored events through the same `apply_user_state`.
 
+pub mod delivery;
+pub mod group_commit;
 mod housekeeping;
 pub mod replay;
 pub mod retry;
 pub mod schedule;
 mod stored;
 
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use bytes::Bytes;
 use sqlx::{Acquire, PgConnection, PgPool};
 
+use self::delivery::Delivery;
 use self::schedule::RetrySchedule;
 use crate::domain::{Action, ParsedEvent, Source, UserState};
-use crate::store::events::{self, AppliedVia, EventStatus, NewEvent, StoredOutcome};
+use crate::store::events::{self, AppliedVia, EventStatus, StoredOutcome};
 use crate::store::users::{self, MirrorEffect};
 use crate::webhook::VerifiedDelivery;
 
@@ -39,98 +45,44 @@ pub enum Outcome {
     Duplicate(Box<Outcome>),
 }
 
+impl Outcome {
+    /// For a duplicate, what the first delivery came to; else the outcome itself.
+    pub fn settled(&self) -> &Outcome {
+        match self {
+            Self::Duplicate(first) => first,
+            other => other,
+        }
+    }
+}
+
 /// The database could not take the event: it is NOT stored.
 #[derive(Debug, thiserror::Error)]
 #[error("the event could not be stored: {source}")]
 pub struct NotStored {
     #[source]
-    source: sqlx::Error,
+    source: Arc<sqlx::Error>,
     /// The event only asked to let a signup proceed (`before-user-created`); answering
     /// anything but success would block the signup for want of a record.
     pub only_allows: bool,
 }
 
-/// Stores and applies one verified delivery.
+/// Stores and applies one verified delivery on its own (the spool's drainer, tests): the same
+/// statement as a batch of one.
 pub async fn process(
     pool: &PgPool,
     source: Source,
-    delivery: &VerifiedDelivery,
-    body: &[u8],
+    verified: &VerifiedDelivery,
+    body: Bytes,
     schedule: &RetrySchedule,
 ) -> Result<Outcome, NotStored> {
-    let parsed = ParsedEvent::parse(source, body);
-    let (key, kind, user_id, status, last_error) = match &parsed {
-        Ok(event) => (
-            event.key.as_str(),
-            event.kind.as_str(),
-            event.user_id,
-            planned_status(&event.action),
-            None,
-        ),
-        Err(failure) => (
-            failure.key.as_str(),
-            UNPARSED_KIND,
-            None,
-            EventStatus::Failed,
-            Some(failure.reason.as_str()),
-        ),
-    };
-    let new_event = NewEvent {
-        source: source.as_str(),
-        kind,
-        event_key: key,
-        user_id,
-        webhook_id: &delivery.webhook_id,
-        signed_at: signed_at(delivery.timestamp),
-        payload: body,
-        status,
-        last_error,
-        applied_via: None,
-    };
-
-    let only_allows = matches!(&parsed, Ok(event) if event.action == Action::Allow);
-    store_and_apply(pool, &parsed, &new_event, schedule)
-        .await
-        .map_err(|source| NotStored {
-            source,
-            only_allows,
-        })
-}
-
-/// The one transaction: store the event unless it is a duplicate, apply it, commit.
-async fn store_and_apply(
-    pool: &PgPool,
-    parsed: &Result<ParsedEvent, crate::domain::ParseFailure>,
-    new_event: &NewEvent<'_>,
-    schedule: &RetrySchedule,
-) -> Result<Outcome, sqlx::Error> {
-    let mut transaction = pool.begin().await?;
-    let stored_id = events::insert_if_new(&mut transaction, new_event).await?;
-    let outcome = match (parsed, stored_id) {
-        (_, None) => {
-            let stored = events::stored_outcome(&mut transaction, new_event.event_key)
-                .await?
-                .ok_or(sqlx::Error::RowNotFound)?;
-            Outcome::Duplicate(Box::new(first_outcome(&stored, parsed)))
-        }
-        (Err(_), Some(_)) => Outcome::Unparsed,
-        (Ok(event), Some(id)) => match &event.action {
-            Action::Mirror(state) => {
-                apply(
-                    &mut transaction,
-                    id,
-                    state,
-                    AppliedVia::Delivery,
-                    schedule,
-                    1,
-                )
-                .await?
-            }
-            action => settled_outcome(action),
-        },
-    };
-    transaction.commit().await?;
-    Ok(outcome)
+    let delivery = Delivery::parse(source, verified, body);
+    match delivery::commit(pool, &[&delivery], schedule).await {
+        Ok(mut outcomes) => Ok(outcomes.remove(0)),
+        Err(error) => Err(NotStored {
+            source: Arc::new(error),
+            only_allows: delivery.only_allows(),
+        }),
+    }
 }
 
 /// Applies a stored event's state and records the result on the event. A failing apply is
@@ -167,16 +119,6 @@ async fn apply(
     }
 }
 
-/// The status an event is stored with before any apply.
-fn planned_status(action: &Action) -> EventStatus {
-    match action {
-        Action::Mirror(_) => EventStatus::Applied,
-        Action::Allow | Action::UnsupportedHook(_) | Action::UnsupportedChange => {
-            EventStatus::Ignored
-        }
-    }
-}
-
 /// For a duplicate: what the first delivery came to, as stored (a failed apply is reported as
 /// failed, not as "nothing to do").
 fn first_outcome(
@@ -206,10 +148,6 @@ fn settled_outcome(action: &Action) -> Outcome {
         Action::UnsupportedHook(name) => Outcome::UnsupportedHook(name.clone()),
         Action::UnsupportedChange => Outcome::UnsupportedChange,
     }
-}
-
-fn signed_at(unix_seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(unix_seconds, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 /// SQLSTATE and constraint name only: PostgreSQL's messages and details can quote the row.

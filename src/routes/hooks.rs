@@ -6,24 +6,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
-use sqlx::PgPool;
 
 use super::body::read_json_body;
 use super::error::ApiError;
 use crate::domain::Source;
 use crate::metrics::{DeliveryLabels, DuplicateLabels, Metrics};
-use crate::processing::schedule::RetrySchedule;
-use crate::processing::{self, Outcome};
+use crate::processing::delivery::Delivery;
+use crate::processing::group_commit::GroupCommit;
+use crate::processing::Outcome;
 use crate::webhook::{DeliveryHeaders, Verifier};
 
 /// What the webhook handlers share: how to verify, how much to read, where to store.
 pub struct HookContext {
     pub verifier: Verifier,
     pub max_body_bytes: usize,
-    pub pool: PgPool,
+    /// Stores and applies deliveries in batches (group commit).
+    pub group_commit: GroupCommit,
     pub metrics: web::Data<Metrics>,
-    /// `RETRY_SCHEDULE`: when a delivery that failed to apply is first retried.
-    pub retry: RetrySchedule,
 }
 
 /// Supabase Auth Hooks. Every stored event is answered `200 {}` (Supabase's success), except
@@ -35,7 +34,7 @@ pub async fn auth_hook(
     context: web::Data<HookContext>,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = receive(Source::AuthHook, &request, payload, &context).await?;
-    Ok(match settled(&outcome) {
+    Ok(match outcome.settled() {
         Outcome::UnsupportedHook(name) => HttpResponse::Ok().json(json!({
             "error": {
                 "http_code": 500,
@@ -57,7 +56,7 @@ pub async fn db_event(
     context: web::Data<HookContext>,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = receive(Source::DbWebhook, &request, payload, &context).await?;
-    match settled(&outcome) {
+    match outcome.settled() {
         Outcome::UnsupportedChange => Err(ApiError::Unprocessable {
             code: "unsupported_event",
             message: "only INSERT, UPDATE and DELETE on auth.users are mirrored",
@@ -105,7 +104,10 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let work = processing::process(&context.pool, source, &delivery, &body, &context.retry);
+    let webhook_id = delivery.webhook_id.clone();
+    let work = context
+        .group_commit
+        .submit(Delivery::parse(source, &delivery, body));
     let stored = metrics.apply_timed(source.as_str(), work).await;
     let outcome = match stored {
         Ok(outcome) => outcome,
@@ -123,7 +125,7 @@ async fn receive(
         }
     };
     let label = outcome_label(&outcome);
-    tracing::info!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = label, "delivery stored");
+    tracing::info!(source = source.as_str(), webhook_id = %webhook_id, outcome = label, "delivery stored");
     metrics
         .deliveries
         .get_or_create(&DeliveryLabels {
@@ -141,14 +143,6 @@ async fn receive(
             .inc();
     }
     Ok(outcome)
-}
-
-/// For a duplicate, what the first delivery came to.
-fn settled(outcome: &Outcome) -> &Outcome {
-    match outcome {
-        Outcome::Duplicate(first) => first,
-        other => other,
-    }
 }
 
 /// Supabase Auth's success answer: a JSON `{}` (an empty 200 body fails the user's request).

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod claims;
 mod error;
 pub mod events;
+pub mod ingest;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;

@@ -1,0 +1,142 @@
+//! A verified delivery on its way into the event store: parsed once, stored and applied in a
+//! batch (`commit`), and told what became of it.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::schedule::RetrySchedule;
+use super::{first_outcome, Outcome, UNPARSED_KIND};
+use crate::domain::{Action, ParseFailure, ParsedEvent, Source};
+use crate::store::events::{EventStatus, NewEvent};
+use crate::store::ingest::{self, BatchedDelivery, Ingested};
+use crate::webhook::VerifiedDelivery;
+
+/// A verified delivery and what its body parsed into.
+#[derive(Debug)]
+pub struct Delivery {
+    source: Source,
+    webhook_id: String,
+    signed_at: DateTime<Utc>,
+    /// The raw body exactly as signed.
+    body: Bytes,
+    parsed: Result<ParsedEvent, ParseFailure>,
+}
+
+impl Delivery {
+    pub fn parse(source: Source, verified: &VerifiedDelivery, body: Bytes) -> Self {
+        Self {
+            source,
+            webhook_id: verified.webhook_id.clone(),
+            signed_at: DateTime::from_timestamp(verified.timestamp, 0)
+                .unwrap_or(DateTime::UNIX_EPOCH),
+            parsed: ParsedEvent::parse(source, &body),
+            body,
+        }
+    }
+
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    pub fn webhook_id(&self) -> &str {
+        &self.webhook_id
+    }
+
+    /// The stable idempotency key: the same event delivered twice has the same key.
+    pub fn event_key(&self) -> &str {
+        match &self.parsed {
+            Ok(event) => event.key.as_str(),
+            Err(failure) => failure.key.as_str(),
+        }
+    }
+
+    /// The event only asks to let a signup proceed (`before-user-created`): answering
+    /// anything but success would block the signup for want of a record.
+    pub fn only_allows(&self) -> bool {
+        matches!(&self.parsed, Ok(event) if event.action == Action::Allow)
+    }
+
+    /// The row this delivery adds to a batch. `schedule` gives a failed apply's first retry.
+    fn batched(&self, schedule: &RetrySchedule) -> BatchedDelivery<'_> {
+        let (kind, user_id, status, last_error, state) = match &self.parsed {
+            Ok(event) => match &event.action {
+                Action::Mirror(state) => (
+                    event.kind.as_str(),
+                    event.user_id,
+                    EventStatus::Applied,
+                    None,
+                    Some(state),
+                ),
+                _ => (
+                    event.kind.as_str(),
+                    event.user_id,
+                    EventStatus::Ignored,
+                    None,
+                    None,
+                ),
+            },
+            Err(failure) => (
+                UNPARSED_KIND,
+                None,
+                EventStatus::Failed,
+                Some(failure.reason.as_str()),
+                None,
+            ),
+        };
+        BatchedDelivery {
+            event: NewEvent {
+                source: self.source.as_str(),
+                kind,
+                event_key: self.event_key(),
+                user_id,
+                webhook_id: &self.webhook_id,
+                signed_at: self.signed_at,
+                payload: &self.body,
+                status,
+                last_error,
+                applied_via: None,
+            },
+            state,
+            retry_in: state.and_then(|_| schedule.after_failure(1).retry_in()),
+        }
+    }
+
+    /// What this delivery came to, from its row of the batch's answer.
+    fn outcome(&self, ingested: &Ingested) -> Outcome {
+        let outcome = first_outcome(&ingested.outcome, &self.parsed);
+        if !ingested.stored {
+            return Outcome::Duplicate(Box::new(outcome));
+        }
+        if outcome == Outcome::Failed {
+            tracing::warn!(
+                event_id = ingested.event_id,
+                reason = ingested.error.as_deref().unwrap_or("unknown"),
+                via = "delivery",
+                "applying the event failed"
+            );
+        }
+        outcome
+    }
+}
+
+/// Stores and applies `deliveries` in one transaction; answers in the same order, only
+/// once the transaction has committed. Repeated event keys must have been removed.
+pub async fn commit(
+    pool: &PgPool,
+    deliveries: &[&Delivery],
+    schedule: &RetrySchedule,
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let batch: Vec<BatchedDelivery> = deliveries
+        .iter()
+        .map(|delivery| delivery.batched(schedule))
+        .collect();
+    let mut transaction = pool.begin().await?;
+    let ingested = ingest::ingest(&mut transaction, &batch).await?;
+    transaction.commit().await?;
+    Ok(deliveries
+        .iter()
+        .zip(&ingested)
+        .map(|(delivery, ingested)| delivery.outcome(ingested))
+        .collect())
+}

@@ -1,0 +1,220 @@
+//! Group commit: concurrent deliveries share one transaction and one commit (one WAL flush),
+//! and each is answered only after its batch has committed.
+//!
+//! Handlers `submit` parsed deliveries to a queue. A few writer tasks each take the first
+//! waiting delivery and everything queued behind it (up to `MAX_BATCH`) and commit them with
+//! one statement (`delivery::commit`). There is no batch window: an idle service commits a
+//! lone delivery at once; under load, deliveries gather while the previous batch commits.
+//! Several writers keep the database busy while one of them waits for its flush.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::delivery::{self, Delivery};
+use super::schedule::RetrySchedule;
+use super::{NotStored, Outcome};
+use crate::metrics::Metrics;
+use crate::shutdown::StopSignal;
+
+/// The most deliveries one transaction takes: large enough that one commit serves a burst,
+/// small enough that a batch's statement stays short (see BENCHMARKS.md).
+const MAX_BATCH: usize = 256;
+
+/// Writer tasks, each with its own connection: one executes while another waits for its
+/// commit's flush (BENCHMARKS.md compares 1, 2 and 4).
+pub const WRITERS: usize = 2;
+
+/// Deliveries waiting for a writer; a handler waits for room when it is full.
+const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
+
+type Answer = Result<Outcome, Arc<sqlx::Error>>;
+
+struct Job {
+    delivery: Delivery,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// The handlers' side: submits a delivery and waits for its batch to commit.
+#[derive(Debug, Clone)]
+pub struct GroupCommit {
+    queue: mpsc::Sender<Job>,
+}
+
+/// The writers' side, started by the composition root.
+pub struct Writers {
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    pool: PgPool,
+    schedule: RetrySchedule,
+    metrics: Arc<Metrics>,
+}
+
+impl GroupCommit {
+    pub fn new(pool: PgPool, schedule: RetrySchedule, metrics: Arc<Metrics>) -> (Self, Writers) {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let writers = Writers {
+            queue: Arc::new(Mutex::new(receiver)),
+            pool,
+            schedule,
+            metrics,
+        };
+        (Self { queue: sender }, writers)
+    }
+
+    /// Stores and applies `delivery` in the next batch; answers after that batch committed.
+    pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, NotStored> {
+        let only_allows = delivery.only_allows();
+        let not_stored = |source| NotStored {
+            source,
+            only_allows,
+        };
+        let (answer, answered) = oneshot::channel();
+        let job = Job { delivery, answer };
+        if self.queue.send(job).await.is_err() {
+            return Err(not_stored(Arc::new(sqlx::Error::PoolClosed)));
+        }
+        // A writer dropped without answering: it stopped (shutdown).
+        answered
+            .await
+            .unwrap_or_else(|_| Err(Arc::new(sqlx::Error::PoolClosed)))
+            .map_err(not_stored)
+    }
+}
+
+impl Writers {
+    /// One writer: takes batches until shutdown, then commits what is still queued.
+    pub async fn run(self: Arc<Self>, mut stop: StopSignal) {
+        loop {
+            let batch = tokio::select! {
+                batch = self.next_batch() => batch,
+                () = stop.stopped() => break,
+            };
+            let Some(batch) = batch else { return };
+            self.write(batch).await;
+        }
+        while let Some(batch) = self.queued_batch().await {
+            self.write(batch).await;
+        }
+    }
+
+    /// Waits for a delivery, then takes everything queued behind it.
+    async fn next_batch(&self) -> Option<Vec<Job>> {
+        let mut queue = self.queue.lock().await;
+        let first = queue.recv().await?;
+        Some(take_queued(&mut queue, vec![first]))
+    }
+
+    /// What is queued now, without waiting.
+    async fn queued_batch(&self) -> Option<Vec<Job>> {
+        let mut queue = self.queue.lock().await;
+        let first = queue.try_recv().ok()?;
+        Some(take_queued(&mut queue, vec![first]))
+    }
+
+    /// Commits a batch and answers each of its deliveries.
+    async fn write(&self, jobs: Vec<Job>) {
+        self.metrics.batch_deliveries.observe(jobs.len() as f64);
+        let batch = Batch::new(&jobs);
+        let answers =
+            match delivery::commit(&self.pool, &batch.distinct(&jobs), &self.schedule).await {
+                Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+                // A statement the database refused (not a lost connection): one delivery may be
+                // at fault, so each is committed on its own and only that one fails.
+                Err(sqlx::Error::Database(error)) if batch.len() > 1 => {
+                    tracing::warn!(
+                        deliveries = batch.len(),
+                        sqlstate = error.code().as_deref().unwrap_or("unknown"),
+                        "a batch could not be committed; committing its deliveries one by one"
+                    );
+                    self.one_by_one(&batch.distinct(&jobs)).await
+                }
+                Err(error) => {
+                    let error = Arc::new(error);
+                    vec![Err(error); batch.len()]
+                }
+            };
+        batch.answer(jobs, answers);
+    }
+
+    async fn one_by_one(&self, deliveries: &[&Delivery]) -> Vec<Answer> {
+        let mut answers = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let answer = delivery::commit(&self.pool, &[delivery], &self.schedule)
+                .await
+                .map(|mut outcomes| outcomes.remove(0))
+                .map_err(Arc::new);
+            answers.push(answer);
+        }
+        answers
+    }
+}
+
+fn take_queued(queue: &mut mpsc::Receiver<Job>, mut batch: Vec<Job>) -> Vec<Job> {
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// A batch with repeated event keys recognised: each key is committed once, by its first
+/// delivery; the others are answered as duplicates of it.
+struct Batch {
+    /// For each job, the index of the distinct delivery it shares its event key with.
+    distinct_index: Vec<usize>,
+    /// The first job of each distinct event key.
+    firsts: Vec<usize>,
+}
+
+impl Batch {
+    fn new(jobs: &[Job]) -> Self {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(jobs.len());
+        let mut firsts = Vec::with_capacity(jobs.len());
+        let distinct_index = jobs
+            .iter()
+            .enumerate()
+            .map(|(index, job)| {
+                *seen.entry(job.delivery.event_key()).or_insert_with(|| {
+                    firsts.push(index);
+                    firsts.len() - 1
+                })
+            })
+            .collect();
+        Self {
+            distinct_index,
+            firsts,
+        }
+    }
+
+    /// How many distinct events the batch holds.
+    fn len(&self) -> usize {
+        self.firsts.len()
+    }
+
+    fn distinct<'a>(&self, jobs: &'a [Job]) -> Vec<&'a Delivery> {
+        self.firsts
+            .iter()
+            .map(|&index| &jobs[index].delivery)
+            .collect()
+    }
+
+    /// Sends each job its answer: the first of a key gets the key's answer, a repeat gets
+    /// it as a duplicate.
+    fn answer(self, jobs: Vec<Job>, answers: Vec<Answer>) {
+        for (index, job) in jobs.into_iter().enumerate() {
+            let distinct = self.distinct_index[index];
+            let answer = match &answers[distinct] {
+                Ok(outcome) if self.firsts[distinct] != index => {
+                    Ok(Outcome::Duplicate(Box::new(outcome.settled().clone())))
+                }
+                answer => answer.clone(),
+            };
+            // The handler may have gone (client disconnected): the event is stored anyway.
+            let _ = job.answer.send(answer);
+        }
+    }
+}
