@@ -6,6 +6,7 @@ mod convergence;
 mod db_webhook;
 mod duplicates;
 mod failures;
+mod group_commit;
 mod health;
 mod helpers;
 mod load_generator;

@@ -125,12 +125,17 @@ async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.events().await, vec![]);
 }
 
-/// The value of the sample of metric `name` with exactly `labels` in `GET /metrics`, if any.
+/// The value of the sample of metric `name` with exactly `labels` (empty: a metric without
+/// labels) in `GET /metrics`, if any.
 pub(crate) async fn metric(app: &TestApp, name: &str, labels: &str) -> Option<f64> {
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("metrics text");
-    let prefix = format!("{name}{{{labels}}} ");
+    let prefix = if labels.is_empty() {
+        format!("{name} ")
+    } else {
+        format!("{name}{{{labels}}} ")
+    };
     text.lines()
         .find_map(|line| line.strip_prefix(&prefix))
         .map(|value| value.trim().parse().expect("a number"))
