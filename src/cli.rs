@@ -115,6 +115,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Milliseconds a delivery may take to be committed (waiting for its batch, a database
+    /// connection, locks and the commit); past it the delivery is answered 503. Keep it well
+    /// inside Supabase's 5 s for all attempts.
+    #[arg(long, env = "DELIVERY_DEADLINE_MS", default_value_t = crate::config::DEFAULT_DELIVERY_DEADLINE_MS, value_parser = clap::value_parser!(u64).range(100..=4_500))]
+    pub delivery_deadline_ms: u64,
+
     /// Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, background tasks
     /// stop, then the database closes. Keep it below Fly's `kill_timeout`.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = crate::shutdown::DEFAULT_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]

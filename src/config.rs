@@ -20,7 +20,29 @@ pub struct AppConfig {
     pub admin_token: Option<SecretString>,
     /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
     pub worker: WorkerConfig,
+    pub delivery: DeliveryConfig,
 }
+
+/// How a verified delivery is made durable.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// `DELIVERY_DEADLINE_MS`: the longest a delivery may take to be committed, from waiting
+    /// for its batch to the commit (connection, lock waits and statement included). Well
+    /// inside Supabase's 5 seconds for all attempts of a hook.
+    pub deadline: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_millis(DEFAULT_DELIVERY_DEADLINE_MS),
+        }
+    }
+}
+
+/// Default of `DELIVERY_DEADLINE_MS`: half of Supabase's 5 s, so an answer (even a `503`)
+/// reaches Supabase in time for it to retry.
+pub const DEFAULT_DELIVERY_DEADLINE_MS: u64 = 2_500;
 
 /// How deliveries are authenticated and bounded.
 #[derive(Debug, Clone)]

@@ -69,11 +69,11 @@ pub struct Metrics {
     registry: Registry,
     pub deliveries: Family<DeliveryLabels, Counter>,
     pub rejections: Family<RejectionLabels, Counter>,
-    /// Time of the store-and-apply transaction of one delivery.
+    /// Time from handing one delivery to group commit until its batch has committed.
     pub apply_seconds: Latencies<SourceLabels>,
     /// Time from a request's arrival to its response, as the service sees it.
     pub request_seconds: Latencies<RequestLabels>,
-    /// Deliveries being stored right now: each holds a database connection or waits for one.
+    /// Deliveries being stored right now: queued for, or in, a group-commit batch.
     pub deliveries_in_flight: Gauge,
     /// Events tried again by the retry worker, by outcome.
     pub retries: Family<AttemptLabels, Counter>,
@@ -109,7 +109,7 @@ impl Default for Metrics {
         let deliveries_in_flight = Gauge::default();
         registry.register(
             "apply_duration_seconds",
-            "Time to store and apply one delivery (one transaction), by source",
+            "Time to store and apply one delivery (until its batch has committed), by source",
             apply_seconds.clone(),
         );
         registry.register(
@@ -119,7 +119,7 @@ impl Default for Metrics {
         );
         registry.register(
             "deliveries_in_flight",
-            "Deliveries being stored now (each holds or waits for a database connection)",
+            "Deliveries being stored now (queued for, or in, a group-commit batch)",
             deliveries_in_flight.clone(),
         );
         let retries = Family::<AttemptLabels, Counter>::default();

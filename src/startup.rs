@@ -19,6 +19,7 @@ use crate::processing::retry::{self, WorkerConfig};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
+use crate::store;
 use crate::webhook::Verifier;
 
 /// A bound, not yet running, HTTP server.
@@ -67,7 +68,8 @@ impl Application {
         let draining = Draining::default();
         let draining_data = web::Data::new(draining.clone());
         let (group_commit, writers) = GroupCommit::new(
-            pool.clone(),
+            store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
+            config.delivery.deadline,
             config.worker.schedule.clone(),
             metrics.clone().into_inner(),
         );

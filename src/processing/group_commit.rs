@@ -6,16 +6,21 @@
 //! one statement (`delivery::commit`). There is no batch window: an idle service commits a
 //! lone delivery at once; under load, deliveries gather while the previous batch commits.
 //! Several writers keep the database busy while one of them waits for its flush.
+//!
+//! Every delivery has a deadline (`DELIVERY_DEADLINE_MS`): a handler stops waiting when it
+//! passes, and the writers' sessions bound their lock waits and statements by it. A delivery
+//! whose handler stopped waiting is not written (it was not acknowledged; the sender retries).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::delivery::{self, Delivery};
 use super::schedule::RetrySchedule;
-use super::{NotStored, Outcome};
+use super::{NotStored, Outcome, StoreFailure};
 use crate::metrics::Metrics;
 use crate::shutdown::StopSignal;
 
@@ -25,12 +30,12 @@ const MAX_BATCH: usize = 256;
 
 /// Writer tasks, each with its own connection: one executes while another waits for its
 /// commit's flush (BENCHMARKS.md compares 1, 2 and 4).
-pub const WRITERS: usize = 2;
+pub const WRITERS: u32 = 2;
 
 /// Deliveries waiting for a writer; a handler waits for room when it is full.
 const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
 
-type Answer = Result<Outcome, Arc<sqlx::Error>>;
+type Answer = Result<Outcome, StoreFailure>;
 
 struct Job {
     delivery: Delivery,
@@ -41,18 +46,26 @@ struct Job {
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Job>,
+    deadline: Duration,
 }
 
 /// The writers' side, started by the composition root.
 pub struct Writers {
     queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    /// The writers' own connections (`store::pool::for_deliveries`).
     pool: PgPool,
     schedule: RetrySchedule,
     metrics: Arc<Metrics>,
 }
 
 impl GroupCommit {
-    pub fn new(pool: PgPool, schedule: RetrySchedule, metrics: Arc<Metrics>) -> (Self, Writers) {
+    /// `pool`: connections for the writers only, bounded by `deadline`.
+    pub fn new(
+        pool: PgPool,
+        deadline: Duration,
+        schedule: RetrySchedule,
+        metrics: Arc<Metrics>,
+    ) -> (Self, Writers) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let writers = Writers {
             queue: Arc::new(Mutex::new(receiver)),
@@ -60,26 +73,36 @@ impl GroupCommit {
             schedule,
             metrics,
         };
-        (Self { queue: sender }, writers)
+        let group_commit = Self {
+            queue: sender,
+            deadline,
+        };
+        (group_commit, writers)
     }
 
-    /// Stores and applies `delivery` in the next batch; answers after that batch committed.
+    /// Stores and applies `delivery` in the next batch; answers after that batch committed,
+    /// or with `DeadlinePassed` when that did not happen within the deadline.
     pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, NotStored> {
         let only_allows = delivery.only_allows();
-        let not_stored = |source| NotStored {
-            source,
-            only_allows,
-        };
         let (answer, answered) = oneshot::channel();
         let job = Job { delivery, answer };
-        if self.queue.send(job).await.is_err() {
-            return Err(not_stored(Arc::new(sqlx::Error::PoolClosed)));
-        }
-        // A writer dropped without answering: it stopped (shutdown).
-        answered
+        let committed = async {
+            self.queue
+                .send(job)
+                .await
+                .map_err(|_| StoreFailure::from(sqlx::Error::PoolClosed))?;
+            // A writer dropped without answering: it stopped (shutdown).
+            answered
+                .await
+                .unwrap_or_else(|_| Err(sqlx::Error::PoolClosed.into()))
+        };
+        tokio::time::timeout(self.deadline, committed)
             .await
-            .unwrap_or_else(|_| Err(Arc::new(sqlx::Error::PoolClosed)))
-            .map_err(not_stored)
+            .unwrap_or(Err(StoreFailure::DeadlinePassed(self.deadline)))
+            .map_err(|source| NotStored {
+                source,
+                only_allows,
+            })
     }
 }
 
@@ -114,27 +137,31 @@ impl Writers {
     }
 
     /// Commits a batch and answers each of its deliveries.
-    async fn write(&self, jobs: Vec<Job>) {
+    async fn write(&self, mut jobs: Vec<Job>) {
+        // Past its deadline, a delivery's handler has answered without it.
+        jobs.retain(|job| !job.answer.is_closed());
+        if jobs.is_empty() {
+            return;
+        }
         self.metrics.batch_deliveries.observe(jobs.len() as f64);
         let batch = Batch::new(&jobs);
-        let answers =
-            match delivery::commit(&self.pool, &batch.distinct(&jobs), &self.schedule).await {
-                Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-                // A statement the database refused (not a lost connection): one delivery may be
-                // at fault, so each is committed on its own and only that one fails.
-                Err(sqlx::Error::Database(error)) if batch.len() > 1 => {
-                    tracing::warn!(
-                        deliveries = batch.len(),
-                        sqlstate = error.code().as_deref().unwrap_or("unknown"),
-                        "a batch could not be committed; committing its deliveries one by one"
-                    );
-                    self.one_by_one(&batch.distinct(&jobs)).await
-                }
-                Err(error) => {
-                    let error = Arc::new(error);
-                    vec![Err(error); batch.len()]
-                }
-            };
+        let deliveries = batch.distinct(&jobs);
+        let answers = match delivery::commit(&self.pool, &deliveries, &self.schedule).await {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+            // The database refused something in the batch's data: one delivery may be at
+            // fault, so each is committed on its own and only that one fails.
+            Err(sqlx::Error::Database(error))
+                if deliveries.len() > 1 && may_be_one_row(&*error) =>
+            {
+                tracing::warn!(
+                    deliveries = deliveries.len(),
+                    sqlstate = error.code().as_deref().unwrap_or("unknown"),
+                    "a batch could not be committed; committing its deliveries one by one"
+                );
+                self.one_by_one(&deliveries).await
+            }
+            Err(error) => vec![Err(error.into()); deliveries.len()],
+        };
         batch.answer(jobs, answers);
     }
 
@@ -144,11 +171,22 @@ impl Writers {
             let answer = delivery::commit(&self.pool, &[delivery], &self.schedule)
                 .await
                 .map(|mut outcomes| outcomes.remove(0))
-                .map_err(Arc::new);
+                .map_err(StoreFailure::from);
             answers.push(answer);
         }
         answers
     }
+}
+
+/// Errors one delivery's data can cause (a value the database refuses, a constraint checked
+/// at commit, a deadlock with another writer), as opposed to a slow, locked or unreachable
+/// database, where committing one by one would only multiply the wait.
+fn may_be_one_row(error: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = error.code();
+    let class = code
+        .as_deref()
+        .map_or("", |code| &code[..code.len().min(2)]);
+    matches!(class, "22" | "23" | "40" | "P0")
 }
 
 fn take_queued(queue: &mut mpsc::Receiver<Job>, mut batch: Vec<Job>) -> Vec<Job> {
@@ -188,11 +226,6 @@ impl Batch {
             distinct_index,
             firsts,
         }
-    }
-
-    /// How many distinct events the batch holds.
-    fn len(&self) -> usize {
-        self.firsts.len()
     }
 
     fn distinct<'a>(&self, jobs: &'a [Job]) -> Vec<&'a Delivery> {

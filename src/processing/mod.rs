@@ -55,15 +55,31 @@ impl Outcome {
     }
 }
 
-/// The database could not take the event: it is NOT stored.
+/// The database could not take the event: it is NOT stored (or, past the deadline, not
+/// known to be stored: a retry of it is then recognised as a duplicate).
 #[derive(Debug, thiserror::Error)]
 #[error("the event could not be stored: {source}")]
 pub struct NotStored {
     #[source]
-    source: Arc<sqlx::Error>,
+    source: StoreFailure,
     /// The event only asked to let a signup proceed (`before-user-created`); answering
     /// anything but success would block the signup for want of a record.
     pub only_allows: bool,
+}
+
+/// Why an event is not stored.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreFailure {
+    #[error(transparent)]
+    Database(Arc<sqlx::Error>),
+    #[error("not committed within the delivery deadline of {} ms", .0.as_millis())]
+    DeadlinePassed(std::time::Duration),
+}
+
+impl From<sqlx::Error> for StoreFailure {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(Arc::new(error))
+    }
 }
 
 /// Stores and applies one verified delivery on its own (the spool's drainer, tests): the same
@@ -79,7 +95,7 @@ pub async fn process(
     match delivery::commit(pool, &[&delivery], schedule).await {
         Ok(mut outcomes) => Ok(outcomes.remove(0)),
         Err(error) => Err(NotStored {
-            source: Arc::new(error),
+            source: error.into(),
             only_allows: delivery.only_allows(),
         }),
     }

@@ -14,11 +14,21 @@ use sqlx::pool::PoolConnection;
 use sqlx::Postgres;
 use uuid::Uuid;
 
-use crate::helpers::{sabotage, spawn_app, TestApp, PRIVATE_EMAIL};
+use auth_mirror::config::DeliveryConfig;
+
+use crate::helpers::{sabotage, spawn_app_with_delivery, TestApp, PRIVATE_EMAIL};
 use crate::payloads::{hook, hook_user};
 use crate::signature::metric;
 
 const COMMIT_LOCK: i64 = 4242;
+
+/// An app whose deliveries may wait for held commits far longer than any test holds them.
+async fn spawn_app_holding_commits() -> TestApp {
+    spawn_app_with_delivery(DeliveryConfig {
+        deadline: Duration::from_secs(60),
+    })
+    .await
+}
 
 /// Makes every commit that stored an event wait for `COMMIT_LOCK`; with `fail`, the commit
 /// then fails (the constraint is checked at commit, after the batch's statement succeeded).
@@ -108,7 +118,7 @@ async fn send_all(app: &TestApp, bodies: &[Vec<u8>]) -> Vec<u16> {
 
 #[tokio::test]
 async fn a_delivery_is_answered_only_after_its_batch_commits() {
-    let app = spawn_app().await;
+    let app = spawn_app_holding_commits().await;
     let holder = hold_commits(&app, false).await;
     let body = signup("ada@example.org");
     let mut sending = Box::pin(async {
@@ -138,7 +148,7 @@ async fn a_delivery_is_answered_only_after_its_batch_commits() {
 
 #[tokio::test]
 async fn when_a_batch_cannot_commit_none_of_its_deliveries_is_answered_with_success() {
-    let app = spawn_app().await;
+    let app = spawn_app_holding_commits().await;
     let holder = hold_commits(&app, true).await;
     let bodies: Vec<Vec<u8>> = (0..20)
         .map(|n| signup(&format!("user{n}@example.org")))
@@ -166,7 +176,7 @@ async fn when_a_batch_cannot_commit_none_of_its_deliveries_is_answered_with_succ
 
 #[tokio::test]
 async fn a_poison_row_in_a_busy_batch_fails_only_its_own_event() {
-    let app = spawn_app().await;
+    let app = spawn_app_holding_commits().await;
     sabotage(&app).await;
     let holder = hold_commits(&app, false).await;
     let firsts = [signup("first@example.org"), signup("second@example.org")];

@@ -4,6 +4,7 @@ mod admin;
 mod binary;
 mod convergence;
 mod db_webhook;
+mod deadline;
 mod duplicates;
 mod failures;
 mod group_commit;
