@@ -20,6 +20,8 @@ mod files;
 #[path = "deploy/running.rs"]
 mod running;
 
+#[path = "deploy/crash.rs"]
+mod crash;
 #[path = "deploy/docker.rs"]
 mod docker;
 #[path = "deploy/fly.rs"]

@@ -22,6 +22,9 @@ use crate::signature::metric;
 
 const COMMIT_LOCK: i64 = 4242;
 
+// The waits below poll every 25 ms for up to a minute: a loaded CI machine may take seconds
+// to get twenty requests in, and a passing run returns as soon as the condition holds.
+
 /// An app whose deliveries may wait for held commits far longer than any test holds them.
 async fn spawn_app_holding_commits() -> TestApp {
     spawn_app_with_delivery(DeliveryConfig {
@@ -66,7 +69,7 @@ async fn release_commits(mut holder: PoolConnection<Postgres>) {
 
 /// Waits until `count` transactions of this database are held at commit.
 async fn wait_for_held_commits(app: &TestApp, count: i64) {
-    for _ in 0..400 {
+    for _ in 0..2400 {
         let held: i64 = sqlx::query_scalar(
             "select count(*) from pg_stat_activity \
              where datname = current_database() and wait_event = 'advisory'",
@@ -84,7 +87,7 @@ async fn wait_for_held_commits(app: &TestApp, count: i64) {
 
 /// Waits until the service has `count` deliveries in flight (received, not yet answered).
 async fn wait_for_in_flight(app: &TestApp, count: f64) {
-    for _ in 0..400 {
+    for _ in 0..2400 {
         if metric(app, "auth_mirror_deliveries_in_flight", "").await >= Some(count) {
             return;
         }

@@ -40,6 +40,19 @@ impl Running {
         }
     }
 
+    /// Starts the service again on the same database with the same secret (after the last
+    /// one stopped or was killed) and waits until it is ready.
+    pub async fn restart(&mut self, env: &[(&str, &str)]) {
+        let url = database_url(&self.database);
+        let mut all = vec![
+            ("DATABASE_URL", url.as_str()),
+            ("WEBHOOK_SECRETS", &self.secret),
+        ];
+        all.extend_from_slice(env);
+        self.service = Service::start_with_env(self.dir.path(), &all);
+        self.service.wait_until_ready().await;
+    }
+
     /// `http://127.0.0.1:<port>`, an origin as a user would give `send`.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.service.port())

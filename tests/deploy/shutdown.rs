@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_mirror::webhook::{sign, WebhookSecrets};
+use auth_mirror::webhook::{sign, WebhookKey, WebhookSecrets};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use uuid::Uuid;
@@ -22,14 +22,14 @@ const MAX_LOAD_TIME: Duration = Duration::from_secs(60);
 const WORKERS: usize = 4;
 
 /// One answered delivery: whose user, the status, when the answer came.
-struct Answered {
-    user: Uuid,
-    status: u16,
-    at: Instant,
+pub struct Answered {
+    pub user: Uuid,
+    pub status: u16,
+    pub at: Instant,
 }
 
 /// Posts signed after-user-created deliveries, one at a time, until one gets no answer.
-async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Vec<Answered> {
+pub async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Vec<Answered> {
     let key = WebhookSecrets::parse(&secret).unwrap().keys()[0].clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -39,23 +39,9 @@ async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Vec<An
     let mut results = Vec::new();
     while results.len() < MAX_REQUESTS_PER_WORKER && started.elapsed() < MAX_LOAD_TIME {
         let user = Uuid::new_v4();
-        let body = payloads::hook(
-            "after-user-created",
-            Uuid::new_v4(),
-            payloads::hook_user(user, "load@example.com", "2024-05-01T10:00:00Z"),
-        );
-        let id = format!("msg_{}", user.simple());
-        let now = chrono::Utc::now().timestamp();
-        let sent = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", now.to_string())
-            .header("webhook-signature", sign(&key, &id, now, &body))
-            .body(body)
-            .send()
-            .await;
-        let Ok(response) = sent else { break };
+        let Ok(response) = post_signup(&client, &url, &key, user).await else {
+            break;
+        };
         let status = response.status().as_u16();
         results.push(Answered {
             user,
@@ -65,6 +51,31 @@ async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Vec<An
         answered.fetch_add(1, Ordering::Relaxed);
     }
     results
+}
+
+/// Posts one signed after-user-created delivery for a new `user`.
+pub async fn post_signup(
+    client: &reqwest::Client,
+    url: &str,
+    key: &WebhookKey,
+    user: Uuid,
+) -> reqwest::Result<reqwest::Response> {
+    let body = payloads::hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        payloads::hook_user(user, "load@example.com", "2024-05-01T10:00:00Z"),
+    );
+    let id = format!("msg_{}", user.simple());
+    let now = chrono::Utc::now().timestamp();
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", now.to_string())
+        .header("webhook-signature", sign(key, &id, now, &body))
+        .body(body)
+        .send()
+        .await
 }
 
 #[tokio::test]
