@@ -59,8 +59,9 @@ language plpgsql
 set search_path = ''
 as $function$
 declare
+    -- Every array is walked with unnest ... with ordinality, never indexed in a query:
+    -- p_payload[k] walks the array up to k, which made a batch quadratic in its size.
     v_count      constant integer := coalesce(cardinality(p_event_key), 0);
-    v_new        boolean[];
     v_status     text[] := p_status;
     v_effect     text[] := array_fill(null::text, array[v_count]);
     v_error      text[] := p_last_error;
@@ -68,65 +69,76 @@ declare
     v_applied    boolean[] := array_fill(false, array[v_count]);
     v_inserted   text[];
     v_constraint text;
-    i            integer;
+    v_state      record;
 begin
     if v_count = 0 then
         return;
     end if;
 
-    -- Which deliveries are new: their key is not stored yet.
-    select array_agg(not exists (select 1 from auth_mirror.events e where e.event_key = p_event_key[k]) order by k)
-      into v_new
-      from generate_subscripts(p_event_key, 1) as k;
-
-    for i in
-        select k from generate_subscripts(p_event_key, 1) as k
-         where v_new[k] and p_status[k] = 'applied'
-         order by p_user_id[k], k
+    for v_state in
+        select d.*
+          from unnest(p_event_key, p_status, p_user_id, p_email, p_phone, p_is_anonymous,
+                      p_user_metadata, p_app_metadata, p_email_confirmed_at, p_auth_created_at,
+                      p_auth_updated_at, p_deleted_at, p_removed, p_retry_in)
+               with ordinality
+               as d(event_key, status, id, email, phone, is_anonymous, user_metadata, app_metadata,
+                    email_confirmed_at, auth_created_at, auth_updated_at, deleted_at, removed,
+                    retry_in, ordinal)
+         where d.status = 'applied'
+           -- Not stored yet (a stored key is a retry: it is not applied again).
+           and not exists (select 1 from auth_mirror.events e where e.event_key = d.event_key)
+         order by d.id, d.ordinal
     loop
         begin
-            v_effect[i] := auth_mirror.apply_user_state(
-                p_user_id[i], p_email[i], p_phone[i], p_is_anonymous[i],
-                p_user_metadata[i], p_app_metadata[i], p_email_confirmed_at[i],
-                p_auth_created_at[i], p_auth_updated_at[i], p_deleted_at[i], p_removed[i]);
-            v_applied[i] := true;
+            v_effect[v_state.ordinal] := auth_mirror.apply_user_state(
+                v_state.id, v_state.email, v_state.phone, v_state.is_anonymous,
+                v_state.user_metadata, v_state.app_metadata, v_state.email_confirmed_at,
+                v_state.auth_created_at, v_state.auth_updated_at, v_state.deleted_at,
+                v_state.removed);
+            v_applied[v_state.ordinal] := true;
         exception when others then
             get stacked diagnostics v_constraint = constraint_name;
-            v_error[i] := 'database error ' || sqlstate
+            v_error[v_state.ordinal] := 'database error ' || sqlstate
                 || coalesce(' (constraint ' || nullif(v_constraint, '') || ')', '');
-            if p_retry_in[i] is null then
-                v_status[i] := 'dead';
+            if v_state.retry_in is null then
+                v_status[v_state.ordinal] := 'dead';
             else
-                v_status[i] := 'failed';
-                v_next[i] := now() + make_interval(secs => p_retry_in[i]);
+                v_status[v_state.ordinal] := 'failed';
+                v_next[v_state.ordinal] := now() + make_interval(secs => v_state.retry_in);
             end if;
         end;
     end loop;
 
     -- One insert for the batch, in key order (concurrent batches that share a key then wait
-    -- on each other in one order). Conflicts: a copy a concurrent batch stored first.
+    -- on each other in one order). Conflicts: keys stored before, or by a concurrent batch.
     with inserted as (
         insert into auth_mirror.events as e (
             source, kind, event_key, user_id, webhook_id, signed_at, payload, status, effect,
             last_error, next_attempt_at, applied_via, last_attempt_at
         )
-        select p_source[k], p_kind[k], p_event_key[k], p_user_id[k], p_webhook_id[k], p_signed_at[k],
-               case when t.tombstone then null else p_payload[k] end,
-               v_status[k], v_effect[k],
-               case when t.tombstone and v_status[k] in ('failed', 'dead')
-                    then coalesce(v_error[k] || '; ', '') || 'payload expunged: the user was deleted; it can no longer be replayed'
-                    else v_error[k] end,
-               v_next[k],
-               case when v_applied[k] then 'delivery' end,
-               case when p_status[k] = 'applied' then now() end
-          from generate_subscripts(p_event_key, 1) as k
+        select d.source, d.kind, d.event_key, d.user_id, d.webhook_id, d.signed_at,
+               case when t.tombstone then null else d.payload end,
+               r.status, r.effect,
+               case when t.tombstone and r.status in ('failed', 'dead')
+                    then coalesce(r.error || '; ', '') || 'payload expunged: the user was deleted; it can no longer be replayed'
+                    else r.error end,
+               r.next_attempt_at,
+               case when r.applied then 'delivery' end,
+               case when d.planned = 'applied' then now() end
+          from unnest(p_source, p_kind, p_event_key, p_user_id, p_webhook_id, p_signed_at,
+                      p_payload, p_status)
+               with ordinality
+               as d(source, kind, event_key, user_id, webhook_id, signed_at, payload, planned, ordinal)
+          join unnest(v_status, v_effect, v_error, v_next, v_applied)
+               with ordinality
+               as r(status, effect, error, next_attempt_at, applied, ordinal)
+               using (ordinal)
           cross join lateral (
-              select p_user_id[k] is not null and exists (
-                  select 1 from public.users u where u.id = p_user_id[k] and u.deleted_at is not null
+              select d.user_id is not null and exists (
+                  select 1 from public.users u where u.id = d.user_id and u.deleted_at is not null
               ) as tombstone
           ) as t
-         where v_new[k]
-         order by p_event_key[k]
+         order by d.event_key
         on conflict (event_key) do nothing
         returning e.event_key
     )
@@ -134,12 +146,13 @@ begin
 
     -- A new statement sees what concurrent batches committed meanwhile.
     return query
-    select k, e.id, mine.event_key is not null, e.status, e.effect, e.kind,
-           case when mine.event_key is not null then v_error[k] end
-      from generate_subscripts(p_event_key, 1) as k
-      join auth_mirror.events e on e.event_key = p_event_key[k]
-      left join unnest(v_inserted) as mine(event_key) on mine.event_key = p_event_key[k]
-     order by k;
+    select d.ordinal::integer, e.id, mine.event_key is not null, e.status, e.effect, e.kind,
+           case when mine.event_key is not null then r.error end
+      from unnest(p_event_key) with ordinality as d(event_key, ordinal)
+      join unnest(v_error) with ordinality as r(error, ordinal) using (ordinal)
+      join auth_mirror.events e on e.event_key = d.event_key
+      left join unnest(v_inserted) as mine(event_key) on mine.event_key = d.event_key
+     order by d.ordinal;
 end
 $function$;
 
