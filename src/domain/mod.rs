@@ -3,10 +3,13 @@
 
 mod admin_users;
 mod event;
+mod nul;
 mod timestamp;
 mod user_state;
 mod wire;
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;
 
