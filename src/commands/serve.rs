@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::database::Database;
 use super::secrets;
 use crate::cli::ServeArgs;
-use crate::config::{AppConfig, WebhookConfig};
+use crate::config::{AppConfig, HttpLimits, WebhookConfig};
 use crate::processing::retry::WorkerConfig;
 use crate::startup::Application;
 
@@ -37,6 +37,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         worker: WorkerConfig {
             retention: args.event_retention,
             ..WorkerConfig::with_schedule(args.retry_schedule.clone())
+        },
+        http: HttpLimits {
+            max_connections: args.max_connections as usize,
+            body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
         },
     };
     let application = Application::from_listener(listener, config, database.pool.clone())

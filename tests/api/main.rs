@@ -8,6 +8,7 @@ mod duplicates;
 mod failures;
 mod health;
 mod helpers;
+mod hostile;
 mod load_generator;
 mod metrics;
 mod mirror_auth_hook;

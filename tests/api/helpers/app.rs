@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, WebhookConfig};
+use auth_mirror::config::{AppConfig, HttpLimits, WebhookConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
@@ -73,19 +73,41 @@ pub async fn spawn_app_with_secrets(secrets: &str) -> TestApp {
 
 /// Starts the app with the admin API and retry worker set up as `admin` says.
 pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
-    spawn_app_full(Setup::default(), WebhookSecrets::generate(), Some(admin)).await
+    spawn_app_full(
+        Setup::default(),
+        WebhookSecrets::generate(),
+        Some(admin),
+        HttpLimits::default(),
+    )
+    .await
+}
+
+/// Starts the app with `MAX_CONNECTIONS` and `BODY_READ_TIMEOUT_MS` as `http` says.
+pub async fn spawn_app_with_limits(http: HttpLimits) -> TestApp {
+    spawn_app_full(Setup::default(), WebhookSecrets::generate(), None, http).await
 }
 
 /// Starts the app with the admin API on a database set up as `setup` says.
 pub async fn spawn_admin_app_with(setup: Setup, admin: AdminSetup) -> TestApp {
-    spawn_app_full(setup, WebhookSecrets::generate(), Some(admin)).await
+    spawn_app_full(
+        setup,
+        WebhookSecrets::generate(),
+        Some(admin),
+        HttpLimits::default(),
+    )
+    .await
 }
 
 async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
-    spawn_app_full(setup, secrets, None).await
+    spawn_app_full(setup, secrets, None, HttpLimits::default()).await
 }
 
-async fn spawn_app_full(setup: Setup, secrets: String, admin: Option<AdminSetup>) -> TestApp {
+async fn spawn_app_full(
+    setup: Setup,
+    secrets: String,
+    admin: Option<AdminSetup>,
+    http: HttpLimits,
+) -> TestApp {
     let database = TestDatabase::create(setup).await;
     let mut worker = WorkerConfig::with_schedule(Default::default());
     let mut admin_token = None;
@@ -105,6 +127,7 @@ async fn spawn_app_full(setup: Setup, secrets: String, admin: Option<AdminSetup>
         },
         admin_token,
         worker,
+        http,
     };
     let address = start(config.clone(), &database.pool);
     TestApp {

@@ -1,0 +1,115 @@
+//! `BODY_READ_TIMEOUT_MS`: once its headers are in, a body must arrive in full within it, or
+//! the answer is `408` and the connection is closed.
+
+use std::time::Duration;
+
+use auth_mirror::config::HttpLimits;
+
+use crate::helpers::{chunked, spawn_app_with_limits, RawConnection};
+use crate::signature::{assert_error_body, assert_nothing_stored, new_user_hook, ENDPOINTS};
+
+const TIMEOUT: Duration = Duration::from_millis(1_000);
+
+/// How long a test waits for the server at most: a bound on the test, not a speed claim.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn limits() -> HttpLimits {
+    HttpLimits {
+        body_read_timeout: TIMEOUT,
+        ..HttpLimits::default()
+    }
+}
+
+#[tokio::test]
+async fn a_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
+    let app = spawn_app_with_limits(limits()).await;
+
+    for path in ENDPOINTS {
+        let body = new_user_hook();
+        let mut connection = RawConnection::open(&app).await;
+        connection.send_signed_head(&app, path, &body).await;
+
+        // One byte every 250 ms: the connection is never idle for the timeout, so only a
+        // deadline for the whole body (not a per-read one) can cut it.
+        let pieces = body.len();
+        let (status, text) = connection
+            .send_in_pieces(&body, pieces, Duration::from_millis(250), PATIENCE)
+            .await;
+
+        assert_eq!(status, 408, "{path}: {text}");
+        assert_error_body(&text, 408, "body_timeout");
+        assert!(
+            connection.closed_by_server(PATIENCE).await,
+            "{path}: the connection is closed after the 408"
+        );
+    }
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_body_sent_in_pieces_within_the_read_timeout_is_accepted() {
+    let app = spawn_app_with_limits(limits()).await;
+    let body = new_user_hook();
+    let mut connection = RawConnection::open(&app).await;
+    connection
+        .send_signed_head(&app, "/hooks/auth", &body)
+        .await;
+
+    // Three pieces 100 ms apart: slow, but complete well inside the timeout.
+    let (status, text) = connection
+        .send_in_pieces(&body, 3, Duration::from_millis(100), PATIENCE)
+        .await;
+
+    assert_eq!((status, text.as_str()), (200, "{}"));
+    assert_eq!(app.events().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_chunked_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
+    let app = spawn_app_with_limits(limits()).await;
+
+    for path in ENDPOINTS {
+        let body = new_user_hook();
+        let mut connection = RawConnection::open(&app).await;
+        connection.send_signed_chunked_head(&app, path, &body).await;
+
+        // Without its end, actix would drain a dropped chunked body for as long as the client
+        // trickles it: the connection must be closed instead.
+        let (status, text) = connection
+            .send_in_pieces(
+                &chunked(&body),
+                body.len(),
+                Duration::from_millis(250),
+                PATIENCE,
+            )
+            .await;
+
+        assert_eq!(status, 408, "{path}: {text}");
+        assert_error_body(&text, 408, "body_timeout");
+        assert!(
+            connection.closed_by_server(PATIENCE).await,
+            "{path}: the connection is closed after the 408"
+        );
+    }
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_chunked_body_a_route_never_reads_does_not_hold_the_connection() {
+    let app = spawn_app_with_limits(limits()).await;
+    let mut connection = RawConnection::open(&app).await;
+    // `/healthz` takes GET only: the JSON 404 answers without reading the body.
+    connection
+        .send_signed_chunked_head(&app, "/healthz", b"{}")
+        .await;
+
+    let (status, text) = connection
+        .send_in_pieces(&chunked(b"{"), 1, Duration::ZERO, PATIENCE)
+        .await;
+
+    assert_eq!(status, 404, "{text}");
+    assert!(
+        connection.closed_by_server(PATIENCE).await,
+        "the connection is closed, not kept to drain the body"
+    );
+}
