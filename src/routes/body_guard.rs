@@ -18,9 +18,10 @@ use std::time::Duration;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpMessage as _;
+use actix_web::{HttpMessage as _, HttpResponse, ResponseError};
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use tokio::time::Sleep;
 
@@ -68,13 +69,58 @@ pub async fn guard_body(
             expired: false,
         }),
     });
-    let response = next.call(request).await?;
+    let response = match next.call(request).await {
+        Ok(response) => response,
+        // A middleware refusing (the admin token): actix makes the answer, which must hold
+        // the body too.
+        Err(error) => {
+            return Err(HeldError {
+                error,
+                request_body: shared,
+            }
+            .into())
+        }
+    };
     Ok(response.map_body(|_, body| {
         BoxBody::new(HeldBody {
             body: body.boxed(),
             _request_body: shared,
         })
     }))
+}
+
+/// An error answered by actix, whose answer's body holds the request body.
+struct HeldError {
+    error: actix_web::Error,
+    request_body: Rc<RefCell<Payload>>,
+}
+
+impl std::fmt::Debug for HeldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::fmt::Display for HeldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for HeldError {
+    fn status_code(&self) -> StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_body = Rc::clone(&self.request_body);
+        self.error.error_response().map_body(|_, body| {
+            BoxBody::new(HeldBody {
+                body,
+                _request_body: request_body,
+            })
+        })
+    }
 }
 
 /// The request body as the handler sees it: ends with [`BodyTimedOut`] at the deadline.
