@@ -11,6 +11,8 @@ mod wire;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 pub use admin_users::{parse_admin_user, parse_admin_users_page, InvalidAdminUser};
