@@ -115,7 +115,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Milliseconds a webhook body has to arrive in full once its headers are in; slower
+    /// Milliseconds a request body has to arrive in full once its headers are in; slower
     /// bodies are answered 408 and their connection closed.
     #[arg(long, env = "BODY_READ_TIMEOUT_MS", default_value_t = crate::config::DEFAULT_BODY_READ_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub body_read_timeout_ms: u64,

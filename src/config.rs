@@ -40,7 +40,7 @@ pub struct HttpLimits {
     /// `MAX_CONNECTIONS`: connections served at once, across all workers. Further
     /// connections wait in the kernel's accept queue until one closes.
     pub max_connections: usize,
-    /// `BODY_READ_TIMEOUT_MS`: time a webhook body has to arrive in full once its headers
+    /// `BODY_READ_TIMEOUT_MS`: time a request body has to arrive in full once its headers
     /// are in (the header phase has actix's own 5 s timeout).
     pub body_read_timeout: Duration,
 }

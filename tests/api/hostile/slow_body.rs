@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use auth_mirror::config::HttpLimits;
 
-use crate::helpers::{chunked, spawn_admin_app, spawn_app_with_limits, AdminSetup, RawConnection};
+use crate::helpers::{
+    chunked, spawn_admin_app, spawn_app_with_limits, AdminSetup, RawConnection, TestApp,
+};
 use crate::signature::{assert_error_body, assert_nothing_stored, new_user_hook, ENDPOINTS};
 
 const TIMEOUT: Duration = Duration::from_millis(1_000);
@@ -20,28 +22,60 @@ fn limits() -> HttpLimits {
     }
 }
 
+/// How a trickled body is delimited.
+#[derive(Debug, Clone, Copy)]
+enum Framing {
+    ContentLength,
+    Chunked,
+}
+
+/// Sends a signed delivery's head, then trickles its body one byte every 250 ms: never idle
+/// for the timeout, so only a deadline for the whole body (not a per-read one) can cut it.
+/// Asserts the 408 and the closed connection.
+async fn assert_trickle_is_cut_off(app: &TestApp, path: &str, framing: Framing) {
+    let body = new_user_hook();
+    let mut connection = RawConnection::open(app).await;
+    let sent = match framing {
+        Framing::ContentLength => {
+            connection.send_signed_head(app, path, &body).await;
+            body.clone()
+        }
+        Framing::Chunked => {
+            connection.send_signed_chunked_head(app, path, &body).await;
+            chunked(&body)
+        }
+    };
+
+    let (status, text) = connection
+        .send_in_pieces(&sent, body.len(), Duration::from_millis(250), PATIENCE)
+        .await;
+
+    assert_eq!(status, 408, "{path} {framing:?}: {text}");
+    assert_error_body(&text, 408, "body_timeout");
+    assert!(
+        connection.closed_by_server(PATIENCE).await,
+        "{path} {framing:?}: the connection is closed after the 408"
+    );
+}
+
 #[tokio::test]
 async fn a_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
     let app = spawn_app_with_limits(limits()).await;
 
     for path in ENDPOINTS {
-        let body = new_user_hook();
-        let mut connection = RawConnection::open(&app).await;
-        connection.send_signed_head(&app, path, &body).await;
+        assert_trickle_is_cut_off(&app, path, Framing::ContentLength).await;
+    }
+    assert_nothing_stored(&app).await;
+}
 
-        // One byte every 250 ms: the connection is never idle for the timeout, so only a
-        // deadline for the whole body (not a per-read one) can cut it.
-        let pieces = body.len();
-        let (status, text) = connection
-            .send_in_pieces(&body, pieces, Duration::from_millis(250), PATIENCE)
-            .await;
+#[tokio::test]
+async fn a_chunked_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
+    let app = spawn_app_with_limits(limits()).await;
 
-        assert_eq!(status, 408, "{path}: {text}");
-        assert_error_body(&text, 408, "body_timeout");
-        assert!(
-            connection.closed_by_server(PATIENCE).await,
-            "{path}: the connection is closed after the 408"
-        );
+    // Without this, actix would keep the connection to drain the rest of a dropped chunked
+    // body, for as long as the client trickles it or stays silent.
+    for path in ENDPOINTS {
+        assert_trickle_is_cut_off(&app, path, Framing::Chunked).await;
     }
     assert_nothing_stored(&app).await;
 }
@@ -62,36 +96,6 @@ async fn a_body_sent_in_pieces_within_the_read_timeout_is_accepted() {
 
     assert_eq!((status, text.as_str()), (200, "{}"));
     assert_eq!(app.events().await.len(), 1);
-}
-
-#[tokio::test]
-async fn a_chunked_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
-    let app = spawn_app_with_limits(limits()).await;
-
-    for path in ENDPOINTS {
-        let body = new_user_hook();
-        let mut connection = RawConnection::open(&app).await;
-        connection.send_signed_chunked_head(&app, path, &body).await;
-
-        // Without its end, actix would drain a dropped chunked body for as long as the client
-        // trickles it: the connection must be closed instead.
-        let (status, text) = connection
-            .send_in_pieces(
-                &chunked(&body),
-                body.len(),
-                Duration::from_millis(250),
-                PATIENCE,
-            )
-            .await;
-
-        assert_eq!(status, 408, "{path}: {text}");
-        assert_error_body(&text, 408, "body_timeout");
-        assert!(
-            connection.closed_by_server(PATIENCE).await,
-            "{path}: the connection is closed after the 408"
-        );
-    }
-    assert_nothing_stored(&app).await;
 }
 
 #[tokio::test]
