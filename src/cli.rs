@@ -120,6 +120,15 @@ pub struct ServeArgs {
     /// inside Supabase's 5 s for all attempts.
     #[arg(long, env = "DELIVERY_DEADLINE_MS", default_value_t = crate::config::DEFAULT_DELIVERY_DEADLINE_MS, value_parser = clap::value_parser!(u64).range(100..=4_500))]
     pub delivery_deadline_ms: u64,
+    /// Milliseconds a request body has to arrive in full once its headers are in; slower
+    /// bodies are answered 408 and their connection closed.
+    #[arg(long, env = "BODY_READ_TIMEOUT_MS", default_value_t = crate::config::DEFAULT_BODY_READ_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub body_read_timeout_ms: u64,
+
+    /// Connections served at once (all worker threads together); more wait in the kernel's
+    /// accept queue until one closes.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = crate::config::DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
 
     /// Seconds a stop (SIGTERM, SIGINT) may take: in-flight requests finish, background tasks
     /// stop, then the database closes. Keep it below Fly's `kill_timeout`.

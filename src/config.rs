@@ -21,6 +21,8 @@ pub struct AppConfig {
     /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
     pub worker: WorkerConfig,
     pub delivery: DeliveryConfig,
+    /// `MAX_CONNECTIONS`, `BODY_READ_TIMEOUT_MS`.
+    pub http: HttpLimits,
 }
 
 /// How a verified delivery is made durable.
@@ -52,4 +54,69 @@ pub struct WebhookConfig {
     pub tolerance: Duration,
     /// Largest accepted body, checked before any other work.
     pub max_body_bytes: usize,
+}
+
+/// Limits on connections and request bodies, against clients that are slow or numerous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// `MAX_CONNECTIONS`: connections served at once, across all workers. Further
+    /// connections wait in the kernel's accept queue until one closes.
+    pub max_connections: usize,
+    /// `BODY_READ_TIMEOUT_MS`: time a request body has to arrive in full once its headers
+    /// are in (the header phase has actix's own 5 s timeout).
+    pub body_read_timeout: Duration,
+}
+
+/// `MAX_CONNECTIONS`' default: far above what Supabase's deliveries need (each is one short
+/// request, a handful at a time), and low enough that held-open connections cannot use up the
+/// process's file descriptors or memory (actix's own default is 25,000 per worker).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// `BODY_READ_TIMEOUT_MS`' default: Supabase's whole budget for all attempts of a delivery.
+/// A body still arriving after it belongs to a delivery Supabase has given up on.
+pub const DEFAULT_BODY_READ_TIMEOUT_MS: u64 = 5_000;
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            body_read_timeout: Duration::from_millis(DEFAULT_BODY_READ_TIMEOUT_MS),
+        }
+    }
+}
+
+impl HttpLimits {
+    /// actix counts connections per worker thread: the number of workers (at most
+    /// `available_threads`, and never more than the cap so that each may hold one) and
+    /// each one's share of `max_connections`, rounded down so the total never exceeds it.
+    pub fn split_among_workers(&self, available_threads: usize) -> (usize, usize) {
+        let cap = self.max_connections.max(1);
+        let workers = available_threads.clamp(1, cap);
+        (workers, cap / workers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_connections: usize) -> HttpLimits {
+        HttpLimits {
+            max_connections,
+            ..HttpLimits::default()
+        }
+    }
+
+    #[test]
+    fn the_connection_cap_is_shared_by_the_workers_without_exceeding_it() {
+        assert_eq!(limits(1024).split_among_workers(4), (4, 256));
+        assert_eq!(limits(1025).split_among_workers(2), (2, 512));
+        assert_eq!(limits(3).split_among_workers(2), (2, 1));
+    }
+
+    #[test]
+    fn a_cap_below_the_thread_count_gets_one_connection_per_worker() {
+        assert_eq!(limits(2).split_among_workers(8), (2, 1));
+        assert_eq!(limits(1).split_among_workers(8), (1, 1));
+    }
 }

@@ -17,10 +17,18 @@ use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
 use crate::processing::retry::{self, WorkerConfig};
 use crate::reconcile::runs::Runs;
-use crate::routes::{self, AdminContext, HookContext};
+use crate::routes::{self, AdminContext, BodyReadTimeout, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
 use crate::store;
 use crate::webhook::Verifier;
+
+/// actix refuses more worker threads than this.
+const ACTIX_MAX_WORKERS: usize = 512;
+
+/// The worker threads actix would start by default (one per available CPU).
+fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |threads| threads.get())
+}
 
 /// A bound, not yet running, HTTP server.
 pub struct Application {
@@ -95,17 +103,26 @@ impl Application {
             metrics: metrics.clone().into_inner(),
         };
         let pool = web::Data::new(pool);
+        let body_read_timeout = web::Data::new(BodyReadTimeout(config.http.body_read_timeout));
+        let (workers, connections_per_worker) = config
+            .http
+            .split_among_workers(available_threads().min(ACTIX_MAX_WORKERS));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::guard_body))
                 .wrap(from_fn(routes::observe))
                 .wrap(TracingLogger::default())
                 .app_data(draining_data.clone())
+                .app_data(body_read_timeout.clone())
                 .app_data(pool.clone())
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
                 .configure(routes::configure)
                 .configure(|config| routes::admin::configure(config, admin.clone()))
         })
+        // `MAX_CONNECTIONS` across all workers: actix's cap is per worker.
+        .workers(workers)
+        .max_connections(connections_per_worker)
         .listen(listener)?
         // Signals are ours (`run_until_signalled`): actix would stop abruptly on SIGINT.
         .disable_signals()

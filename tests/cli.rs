@@ -75,6 +75,8 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("PORT", "notaport"),
         ("WEBHOOK_TOLERANCE_SECONDS", "-5"),
         ("MAX_BODY_BYTES", "lots"),
+        ("BODY_READ_TIMEOUT_MS", "0"),
+        ("MAX_CONNECTIONS", "0"),
         ("SHUTDOWN_TIMEOUT_SECONDS", "0"),
         ("DATABASE_URL", "not a url"),
         ("RETRY_SCHEDULE", "5s,soon"),

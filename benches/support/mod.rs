@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, WebhookConfig};
+use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::webhook::WebhookSecrets;
 
@@ -113,5 +113,6 @@ pub fn app_config(secrets: WebhookSecrets) -> AppConfig {
         admin_token: None,
         worker: WorkerConfig::with_schedule(Default::default()),
         delivery: DeliveryConfig::default(),
+        http: HttpLimits::default(),
     }
 }

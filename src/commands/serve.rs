@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::database::Database;
 use super::secrets;
 use crate::cli::ServeArgs;
-use crate::config::{AppConfig, DeliveryConfig, WebhookConfig};
+use crate::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
 use crate::processing::retry::WorkerConfig;
 use crate::startup::Application;
 
@@ -40,6 +40,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         delivery: DeliveryConfig {
             deadline: Duration::from_millis(args.delivery_deadline_ms),
+        },
+        http: HttpLimits {
+            max_connections: args.max_connections as usize,
+            body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
         },
     };
     let application = Application::from_listener(listener, config, database.pool.clone())

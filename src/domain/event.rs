@@ -4,6 +4,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::nul;
 use super::user_state::UserState;
 use super::wire::{DbPayload, HookPayload, WireUser};
 
@@ -84,6 +85,9 @@ pub struct ParseFailure {
     pub reason: String,
 }
 
+/// JSON is UTF-8 (RFC 8259); serde would only say where the first bad byte is.
+const NOT_UTF8_REASON: &str = "the body is not valid UTF-8";
+
 const AFTER_USER_CREATED: &str = "after-user-created";
 const BEFORE_USER_CREATED: &str = "before-user-created";
 
@@ -96,11 +100,19 @@ impl ParsedEvent {
             key: EventKey::of_content(&format!("{}:body", source.as_str()), body),
             reason,
         };
-        match source {
+        if std::str::from_utf8(body).is_err() {
+            return Err(fail(NOT_UTF8_REASON.into()));
+        }
+        let event = match source {
             Source::AuthHook => parse_hook(body),
             Source::DbWebhook => parse_db_event(body),
         }
-        .map_err(fail)
+        .map_err(fail)?;
+        // After parsing, so that a body that is not an event at all says so first.
+        if nul::contains_nul(body) {
+            return Err(fail(nul::NUL_REASON.into()));
+        }
+        Ok(event)
     }
 }
 
@@ -174,6 +186,10 @@ fn describe(error: &serde_json::Error) -> String {
     let message = error.to_string();
     if message.starts_with("missing field") {
         return message;
+    }
+    // serde_json stops at 128 levels rather than exhaust the stack.
+    if message.starts_with("recursion limit exceeded") {
+        return "JSON nested deeper than 128 levels".into();
     }
     match error.classify() {
         serde_json::error::Category::Io => "unreadable body".into(),

@@ -3,10 +3,15 @@
 
 mod admin_users;
 mod event;
+mod nul;
 mod timestamp;
 mod user_state;
 mod wire;
 
+#[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;
 

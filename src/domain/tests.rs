@@ -5,10 +5,10 @@ use uuid::Uuid;
 
 use super::{Action, ParsedEvent, Source};
 
-const USER_ID: &str = "6f1b2c3d-4e5f-4a1b-8c2d-3e4f5a6b7c8d";
+pub(super) const USER_ID: &str = "6f1b2c3d-4e5f-4a1b-8c2d-3e4f5a6b7c8d";
 const INVOCATION: &str = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
 
-fn hook_body(name: &str, user: Value) -> Vec<u8> {
+pub(super) fn hook_body(name: &str, user: Value) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "metadata": { "uuid": INVOCATION, "time": "2024-05-01T10:00:01Z", "name": name, "ip_address": "::1" },
         "user": user
@@ -16,7 +16,7 @@ fn hook_body(name: &str, user: Value) -> Vec<u8> {
     .unwrap()
 }
 
-fn user(extra: Value) -> Value {
+pub(super) fn user(extra: Value) -> Value {
     let mut user = json!({
         "id": USER_ID, "aud": "authenticated", "role": "", "email": "ada@example.com", "phone": "",
         "app_metadata": { "provider": "email" }, "user_metadata": { "name": "Ada" },

@@ -1,14 +1,17 @@
-//! Reading a webhook's raw body: bounded before anything is computed, never re-serialised.
+//! Reading a webhook's raw body: bounded in size and in time before anything is computed,
+//! never re-serialised.
 
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Payload};
 use actix_web::HttpRequest;
 use futures_util::StreamExt;
 
+use super::body_guard::BodyTimedOut;
 use super::error::ApiError;
 
 /// Checks the content type and reads at most `limit` bytes. A declared `Content-Length`
-/// over the limit is refused before a byte is read.
+/// over the limit is refused before a byte is read. The whole body must arrive within
+/// `BODY_READ_TIMEOUT_MS` (the deadline is `body_guard`'s, for every route).
 pub async fn read_json_body(
     request: &HttpRequest,
     mut payload: Payload,
@@ -27,7 +30,10 @@ pub async fn read_json_body(
     }
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::UnreadableBody)?;
+        let chunk = chunk.map_err(|error| match BodyTimedOut::of(&error) {
+            Some(timeout) => ApiError::BodyTimeout { timeout },
+            None => ApiError::UnreadableBody,
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }

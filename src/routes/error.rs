@@ -3,6 +3,8 @@
 //! Every error body has Supabase's shape, `{"error":{"http_code":N,"message":"..."}}`, plus a
 //! machine-readable `code`. 5xx bodies are generic; details go to the log.
 
+use std::time::Duration;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
@@ -26,6 +28,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body could not be read")]
     UnreadableBody,
+    /// The body did not arrive in full within `BODY_READ_TIMEOUT_MS`; the connection is
+    /// closed after the answer.
+    #[error("the request body did not arrive within {} ms", .timeout.as_millis())]
+    BodyTimeout { timeout: Duration },
     /// Verified and stored, but not something this endpoint can apply.
     #[error("{message}")]
     Unprocessable {
@@ -47,6 +53,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::UnreadableBody => "unreadable_body",
+            Self::BodyTimeout { .. } => "body_timeout",
             Self::Unprocessable { code, .. } => code,
             Self::NotFound => "not_found",
             Self::Unavailable => "unavailable",
@@ -61,6 +68,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UnreadableBody => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -75,8 +83,15 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let mut response = HttpResponse::build(status);
-        if let Self::Unavailable = self {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        match self {
+            Self::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::BodyTimeout { .. } => {
+                response.force_close();
+            }
+            _ => {}
         }
         response.json(json!({
             "error": { "http_code": status.as_u16(), "code": self.code(), "message": message }

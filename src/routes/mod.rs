@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod body;
+mod body_guard;
 mod error;
 mod health;
 mod hooks;
@@ -11,6 +12,7 @@ mod observe;
 use actix_web::web;
 
 pub use admin::AdminContext;
+pub use body_guard::{guard_body, BodyReadTimeout};
 pub use error::ApiError;
 pub use hooks::HookContext;
 pub use observe::observe;

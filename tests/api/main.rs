@@ -10,6 +10,7 @@ mod failures;
 mod group_commit;
 mod health;
 mod helpers;
+mod hostile;
 mod load_generator;
 mod metrics;
 mod mirror_auth_hook;

@@ -20,7 +20,7 @@ use crate::helpers::{unix_now, TestApp};
 use crate::payloads::{hook, hook_user};
 
 /// Both signed endpoints: every rejection must hold for each.
-const ENDPOINTS: [&str; 2] = ["/hooks/auth", "/hooks/db"];
+pub(crate) const ENDPOINTS: [&str; 2] = ["/hooks/auth", "/hooks/db"];
 
 /// `v1,<base64 HMAC-SHA256>` of `{id}.{timestamp}.{body}` under a `v1,whsec_<base64>` secret.
 /// `timestamp` is text so that malformed timestamps can be signed as sent.
@@ -53,7 +53,7 @@ fn headers(id: &str, timestamp: &str, signature: &str) -> Vec<(&'static str, Str
 }
 
 /// Headers for `body` signed now by `secret`.
-fn signed_now(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+pub(crate) fn signed_now(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
     signed_at(secret, unix_now(), body)
 }
 
@@ -65,7 +65,7 @@ fn signed_at(secret: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, St
 }
 
 /// A new user's `after-user-created` hook (a new invocation each call, so never a duplicate).
-fn new_user_hook() -> Vec<u8> {
+pub(crate) fn new_user_hook() -> Vec<u8> {
     hook(
         "after-user-created",
         Uuid::new_v4(),
@@ -74,7 +74,7 @@ fn new_user_hook() -> Vec<u8> {
 }
 
 /// Asserts Supabase's success answer: `200`, JSON, `{}`.
-async fn assert_accepted(response: reqwest::Response) {
+pub(crate) async fn assert_accepted(response: reqwest::Response) {
     let status = response.status();
     let text = response.text().await.expect("body");
     assert_eq!(status, 200, "{text}");
@@ -86,7 +86,7 @@ async fn assert_accepted(response: reqwest::Response) {
 
 /// Asserts an error answer: `status` and `{"error":{"http_code":status,"code":code,"message":..}}`
 /// as JSON. Returns the raw body, to compare answers byte for byte.
-async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
+pub(crate) async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
     assert_eq!(response.status(), status);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -99,7 +99,7 @@ async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> S
 }
 
 /// Asserts the shape of an error body.
-fn assert_error_body(text: &str, status: u16, code: &str) {
+pub(crate) fn assert_error_body(text: &str, status: u16, code: &str) {
     let body: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"));
     let error = &body["error"];
     assert_eq!(
@@ -116,12 +116,12 @@ fn assert_error_body(text: &str, status: u16, code: &str) {
 }
 
 /// Asserts the uniform signature failure (`401`, code `invalid_signature`).
-async fn assert_unauthorized(response: reqwest::Response) -> String {
+pub(crate) async fn assert_unauthorized(response: reqwest::Response) -> String {
     assert_error(response, 401, "invalid_signature").await
 }
 
 /// Asserts that `auth_mirror.events` holds nothing: a rejected delivery is never stored.
-async fn assert_nothing_stored(app: &TestApp) {
+pub(crate) async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.events().await, vec![]);
 }
 

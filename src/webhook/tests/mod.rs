@@ -2,6 +2,7 @@
 
 mod bodies;
 mod headers;
+mod properties;
 mod rotation;
 mod secrets;
 mod timestamps;

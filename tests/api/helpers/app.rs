@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, WebhookConfig};
+use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
@@ -77,36 +77,48 @@ pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
         Setup::default(),
         WebhookSecrets::generate(),
         Some(admin),
-        DeliveryConfig::default(),
+        |_| {},
+    )
+    .await
+}
+
+/// Starts the app with `MAX_CONNECTIONS` and `BODY_READ_TIMEOUT_MS` as `http` says.
+pub async fn spawn_app_with_limits(http: HttpLimits) -> TestApp {
+    spawn_app_full(
+        Setup::default(),
+        WebhookSecrets::generate(),
+        None,
+        |config| config.http = http,
     )
     .await
 }
 
 /// Starts the app with the admin API on a database set up as `setup` says.
 pub async fn spawn_admin_app_with(setup: Setup, admin: AdminSetup) -> TestApp {
-    spawn_app_full(
-        setup,
-        WebhookSecrets::generate(),
-        Some(admin),
-        DeliveryConfig::default(),
-    )
-    .await
+    spawn_app_full(setup, WebhookSecrets::generate(), Some(admin), |_| {}).await
 }
 
 /// Starts the app with `delivery` (the delivery deadline) instead of the defaults.
 pub async fn spawn_app_with_delivery(delivery: DeliveryConfig) -> TestApp {
-    spawn_app_full(Setup::default(), WebhookSecrets::generate(), None, delivery).await
+    spawn_app_full(
+        Setup::default(),
+        WebhookSecrets::generate(),
+        None,
+        |config| config.delivery = delivery,
+    )
+    .await
 }
 
 async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
-    spawn_app_full(setup, secrets, None, DeliveryConfig::default()).await
+    spawn_app_full(setup, secrets, None, |_| {}).await
 }
 
+/// Starts the app; `adjust` changes the test defaults of the configuration first.
 async fn spawn_app_full(
     setup: Setup,
     secrets: String,
     admin: Option<AdminSetup>,
-    delivery: DeliveryConfig,
+    adjust: impl FnOnce(&mut AppConfig),
 ) -> TestApp {
     let database = TestDatabase::create(setup).await;
     let mut worker = WorkerConfig::with_schedule(Default::default());
@@ -117,7 +129,7 @@ async fn spawn_app_full(
         worker.housekeeping_every = admin.housekeeping_every;
         admin_token = admin.token.map(SecretString::from);
     }
-    let config = AppConfig {
+    let mut config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         shutdown_timeout: Duration::from_secs(5),
         webhook: WebhookConfig {
@@ -127,8 +139,10 @@ async fn spawn_app_full(
         },
         admin_token,
         worker,
-        delivery,
+        delivery: DeliveryConfig::default(),
+        http: HttpLimits::default(),
     };
+    adjust(&mut config);
     let address = start(config.clone(), &database.pool);
     TestApp {
         address,

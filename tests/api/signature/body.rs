@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
 use super::{
     assert_accepted, assert_error, assert_error_body, assert_nothing_stored, signed_now, ENDPOINTS,
 };
-use crate::helpers::{spawn_app, TestApp, MAX_BODY_BYTES};
+use crate::helpers::{authority, read_response, spawn_app, TestApp, MAX_BODY_BYTES};
 use crate::payloads::{hook, hook_user};
 
 /// An `after-user-created` hook for user `id` whose `user_metadata` is `metadata`.
@@ -160,7 +160,7 @@ async fn json_with_a_charset_parameter_is_accepted() {
 /// plain socket (reqwest streams bodies only with its `stream` feature, which this crate does
 /// not enable). Returns the status and the response body.
 async fn post_chunked(app: &TestApp, path: &str, body: &[u8]) -> (u16, String) {
-    let authority = app.address.trim_start_matches("http://").to_owned();
+    let authority = authority(app);
     let (mut reader, mut writer) = TcpStream::connect(&authority)
         .await
         .expect("connect")
@@ -193,30 +193,4 @@ async fn post_chunked(app: &TestApp, path: &str, body: &[u8]) -> (u16, String) {
         .expect("a response within 30 s");
     upload.abort();
     response
-}
-
-/// Reads one HTTP/1.1 response with a `Content-Length` body.
-async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> (u16, String) {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let read = reader.read(&mut buffer).await.unwrap_or(0);
-        received.extend_from_slice(&buffer[..read]);
-        let text = String::from_utf8_lossy(&received).into_owned();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                })
-                .expect("a content-length");
-            if body.len() >= length || read == 0 {
-                let status = head.split(' ').nth(1).expect("status").parse().unwrap();
-                return (status, body.to_owned());
-            }
-        }
-        assert!(read > 0, "connection closed before a response: {text}");
-    }
 }
