@@ -3,6 +3,7 @@
 //! an email, a path with an id, or anything else from a request.
 
 mod pool;
+mod spool;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -13,6 +14,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+pub use spool::{DamageLabels, SpoolMetrics};
 
 /// A family of latency histograms (seconds).
 pub type Latencies<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -84,6 +87,8 @@ pub struct Metrics {
     /// Stored events by status, refreshed by the retry worker.
     pub events: Family<StatusLabels, Gauge>,
     pub duplicates: Family<DuplicateLabels, Counter>,
+    /// The durable spool: depth, appended, drained, damaged.
+    pub spool: SpoolMetrics,
 }
 
 impl Default for Metrics {
@@ -145,6 +150,8 @@ impl Default for Metrics {
             "Deliveries of an already stored event, by source and by what the first delivery came to",
             duplicates.clone(),
         );
+        let spool = SpoolMetrics::default();
+        spool.register(&mut registry);
         Self {
             registry,
             deliveries,
@@ -157,6 +164,7 @@ impl Default for Metrics {
             dead,
             events,
             duplicates,
+            spool,
         }
     }
 }

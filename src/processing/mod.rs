@@ -6,6 +6,7 @@ mod housekeeping;
 pub mod replay;
 pub mod retry;
 pub mod schedule;
+pub mod spool;
 mod stored;
 
 use chrono::{DateTime, Utc};
