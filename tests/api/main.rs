@@ -19,4 +19,5 @@ mod prisma;
 mod reconcile;
 mod seed_migration;
 mod signature;
+mod spool;
 mod trigger;
