@@ -1,7 +1,7 @@
 //! The spool's drainer against a real database: spooled deliveries reach the event store and
 //! `public.users` in order, exactly once, and their segments are deleted afterwards.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use auth_mirror::config::SpoolConfig;
@@ -59,37 +59,73 @@ fn deliveries(id: Uuid) -> Vec<(Source, VerifiedDelivery, Vec<u8>)> {
         .collect()
 }
 
-fn spool_config(parent: &Path) -> SpoolConfig {
-    SpoolConfig::new(None, parent, SpoolConfig::DEFAULT_MAX_BYTES)
+/// A fresh database and spool folder, and the user the deliveries are about.
+struct Fixture {
+    database: TestDatabase,
+    config: SpoolConfig,
+    id: Uuid,
+    _parent: tempfile::TempDir,
 }
 
-async fn spooled(config: &SpoolConfig, id: Uuid) -> Spool {
-    let spool = Spool::open(config, SpoolMetrics::default()).expect("the spool opens");
-    for (source, delivery, body) in deliveries(id) {
-        spool
-            .append(source, &delivery, &body)
-            .await
-            .expect("append");
+impl Fixture {
+    async fn new() -> Self {
+        let parent = tempfile::tempdir().unwrap();
+        Self {
+            database: TestDatabase::create(Setup::default()).await,
+            config: SpoolConfig::new(None, parent.path(), SpoolConfig::DEFAULT_MAX_BYTES),
+            id: Uuid::new_v4(),
+            _parent: parent,
+        }
     }
-    spool
-}
 
-fn segment_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "seg"))
-        .collect();
-    files.sort();
-    files
-}
+    /// The spool, opened with `metrics`.
+    fn open(&self, metrics: SpoolMetrics) -> Spool {
+        Spool::open(&self.config, metrics).expect("the spool opens")
+    }
 
-/// Stored events as (source, webhook_id, status), in the order they were stored.
-async fn stored(database: &TestDatabase) -> Vec<(String, String, String)> {
-    sqlx::query_as("select source, webhook_id, status from auth_mirror.events order by id")
-        .fetch_all(&database.pool)
-        .await
-        .unwrap()
+    /// The spool with the three deliveries appended.
+    async fn spooled(&self) -> Spool {
+        let spool = self.open(SpoolMetrics::default());
+        for (source, delivery, body) in deliveries(self.id) {
+            spool
+                .append(source, &delivery, &body)
+                .await
+                .expect("append");
+        }
+        spool
+    }
+
+    /// One drain pass into the test database.
+    async fn drain(&self, spool: &Spool) -> Drained {
+        let pool = self.database.pool.clone();
+        Drainer::new(spool.clone(), pool, RetrySchedule::default())
+            .drain()
+            .await
+            .expect("the database takes the records")
+    }
+
+    fn segment_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.config.dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "seg"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Stored events as (source, webhook_id, status), in the order they were stored.
+    async fn stored(&self) -> Vec<(String, String, String)> {
+        sqlx::query_as("select source, webhook_id, status from auth_mirror.events order by id")
+            .fetch_all(&self.database.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn email(&self) -> Option<String> {
+        let row = mirror_row(&self.database.pool, self.id).await;
+        row.expect("mirrored").email
+    }
 }
 
 fn in_spool_order() -> Vec<(String, String, String)> {
@@ -100,21 +136,11 @@ fn in_spool_order() -> Vec<(String, String, String)> {
 
 #[tokio::test]
 async fn spooled_deliveries_are_stored_in_order_applied_and_their_segment_deleted() {
-    let database = TestDatabase::create(Setup::default()).await;
-    let parent = tempfile::tempdir().unwrap();
-    let config = spool_config(parent.path());
-    let id = Uuid::new_v4();
-    let spool = spooled(&config, id).await;
-    assert_eq!(segment_files(&config.dir).len(), 1);
+    let fixture = Fixture::new().await;
+    let spool = fixture.spooled().await;
+    assert_eq!(fixture.segment_files().len(), 1);
 
-    let drained = Drainer::new(
-        spool.clone(),
-        database.pool.clone(),
-        RetrySchedule::default(),
-    )
-    .drain()
-    .await
-    .expect("the database takes the records");
+    let drained = fixture.drain(&spool).await;
 
     assert_eq!(
         drained,
@@ -124,62 +150,45 @@ async fn spooled_deliveries_are_stored_in_order_applied_and_their_segment_delete
             segments: 1
         }
     );
-    assert_eq!(stored(&database).await, in_spool_order());
-    let row = mirror_row(&database.pool, id).await.expect("mirrored");
-    assert_eq!(row.email.as_deref(), Some("countess@example.com"));
-    assert!(segment_files(&config.dir).is_empty());
+    assert_eq!(fixture.stored().await, in_spool_order());
+    assert_eq!(
+        fixture.email().await.as_deref(),
+        Some("countess@example.com")
+    );
+    assert!(fixture.segment_files().is_empty());
     assert_eq!(spool.depth().records, 0);
     assert_eq!(spool.depth().bytes, 0);
 }
 
 #[tokio::test]
 async fn a_segment_drained_again_after_a_crash_is_stored_once() {
-    let database = TestDatabase::create(Setup::default()).await;
-    let parent = tempfile::tempdir().unwrap();
-    let config = spool_config(parent.path());
-    let id = Uuid::new_v4();
-    let spool = spooled(&config, id).await;
-    let segment = segment_files(&config.dir).remove(0);
+    let fixture = Fixture::new().await;
+    let spool = fixture.spooled().await;
+    let segment = fixture.segment_files().remove(0);
     let copy = std::fs::read(&segment).unwrap();
-    Drainer::new(
-        spool.clone(),
-        database.pool.clone(),
-        RetrySchedule::default(),
-    )
-    .drain()
-    .await
-    .unwrap();
-    let row_after_first_drain = mirror_row(&database.pool, id).await;
+    fixture.drain(&spool).await;
+    let row_after_first_drain = mirror_row(&fixture.database.pool, fixture.id).await;
     // A crash after the records were stored but before the segment's deletion was durable.
     drop(spool);
     std::fs::write(&segment, &copy).unwrap();
 
     let metrics = SpoolMetrics::default();
-    let reopened = Spool::open(&config, metrics.clone()).unwrap();
+    let reopened = fixture.open(metrics.clone());
     assert_eq!(reopened.depth().records, 3);
-    let drained = Drainer::new(
-        reopened.clone(),
-        database.pool.clone(),
-        RetrySchedule::default(),
-    )
-    .drain()
-    .await
-    .unwrap();
+    let drained = fixture.drain(&reopened).await;
 
     assert_eq!(drained.records, 3);
     assert_eq!(metrics.drained.get(), 3);
-    assert_eq!(stored(&database).await, in_spool_order());
-    assert_eq!(mirror_row(&database.pool, id).await, row_after_first_drain);
-    assert!(segment_files(&config.dir).is_empty());
+    assert_eq!(fixture.stored().await, in_spool_order());
+    let row = mirror_row(&fixture.database.pool, fixture.id).await;
+    assert_eq!(row, row_after_first_drain);
+    assert!(fixture.segment_files().is_empty());
 }
 
 #[tokio::test]
 async fn while_the_database_refuses_the_records_stay_and_are_drained_later_in_order() {
-    let database = TestDatabase::create(Setup::default()).await;
-    let parent = tempfile::tempdir().unwrap();
-    let config = spool_config(parent.path());
-    let id = Uuid::new_v4();
-    let spool = spooled(&config, id).await;
+    let fixture = Fixture::new().await;
+    let spool = fixture.spooled().await;
     let unreachable =
         auth_mirror::store::pool::connect_lazy("postgres://nobody@127.0.0.1:1/x".parse().unwrap());
     let mut drainer = Drainer::new(spool.clone(), unreachable, RetrySchedule::default());
@@ -191,41 +200,30 @@ async fn while_the_database_refuses_the_records_stay_and_are_drained_later_in_or
         "{refused:?}"
     );
     assert_eq!(spool.depth().records, 3);
-    assert_eq!(segment_files(&config.dir).len(), 1);
-    assert!(stored(&database).await.is_empty());
-
-    Drainer::new(
-        spool.clone(),
-        database.pool.clone(),
-        RetrySchedule::default(),
-    )
-    .drain()
-    .await
-    .unwrap();
-    assert_eq!(stored(&database).await, in_spool_order());
+    assert_eq!(fixture.segment_files().len(), 1);
+    assert!(fixture.stored().await.is_empty());
+    fixture.drain(&spool).await;
+    assert_eq!(fixture.stored().await, in_spool_order());
     assert_eq!(spool.depth().records, 0);
 }
 
 #[tokio::test]
 async fn the_drainer_task_drains_what_is_appended_while_it_runs_and_stops_when_asked() {
-    let database = TestDatabase::create(Setup::default()).await;
-    let parent = tempfile::tempdir().unwrap();
-    let config = spool_config(parent.path());
-    let spool = Spool::open(&config, SpoolMetrics::default()).unwrap();
+    let fixture = Fixture::new().await;
+    let spool = fixture.open(SpoolMetrics::default());
     let mut tasks = BackgroundTasks::default();
-    let (task_spool, pool) = (spool.clone(), database.pool.clone());
+    let (task_spool, pool) = (spool.clone(), fixture.database.pool.clone());
     tasks.spawn("spool", move |stop| {
         drainer::run(task_spool, pool, RetrySchedule::default(), stop)
     });
-    let id = Uuid::new_v4();
 
-    for (source, delivery, body) in deliveries(id) {
+    for (source, delivery, body) in deliveries(fixture.id) {
         spool.append(source, &delivery, &body).await.unwrap();
     }
 
     // The drainer is woken by the appends; bounded wait, no timing asserted.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while stored(&database).await.len() < 3 || spool.depth().bytes > 0 {
+    while fixture.stored().await.len() < 3 || spool.depth().bytes > 0 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "not drained in 30 s"
@@ -236,6 +234,6 @@ async fn the_drainer_task_drains_what_is_appended_while_it_runs_and_stops_when_a
         .stop(tokio::time::Instant::now() + Duration::from_secs(5))
         .await;
     assert!(aborted.is_empty(), "{aborted:?}");
-    assert_eq!(stored(&database).await, in_spool_order());
-    assert!(segment_files(&config.dir).is_empty());
+    assert_eq!(fixture.stored().await, in_spool_order());
+    assert!(fixture.segment_files().is_empty());
 }

@@ -124,24 +124,30 @@ async fn a_second_open_of_the_same_folder_is_refused_until_the_first_is_gone() {
     open(&config);
 }
 
-#[tokio::test]
-async fn a_corrupt_record_on_disk_is_skipped_and_the_records_around_it_kept() {
-    let parent = tempfile::tempdir().unwrap();
+/// Deliveries 0, 1 and 2 in one segment, the spool closed; the config and the segment.
+async fn three_in_one_segment(parent: &Path) -> (SpoolConfig, std::path::PathBuf) {
     let config = SpoolConfig {
         segment_bytes: 1024 * 1024,
-        ..super::config(parent.path())
+        ..super::config(parent)
     };
     let spool = open(&config);
     for n in 0..3 {
         append(&spool, &delivery(n)).await.unwrap();
     }
     drop(spool);
-    let segment = &segment_files(&config.dir)[0];
-    let mut bytes = std::fs::read(segment).unwrap();
+    let segment = segment_files(&config.dir).remove(0);
+    (config, segment)
+}
+
+#[tokio::test]
+async fn a_corrupt_record_on_disk_is_skipped_and_the_records_around_it_kept() {
+    let parent = tempfile::tempdir().unwrap();
+    let (config, segment) = three_in_one_segment(parent.path()).await;
+    let mut bytes = std::fs::read(&segment).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xFF;
     bytes[middle + 1] ^= 0xFF;
-    std::fs::write(segment, &bytes).unwrap();
+    std::fs::write(&segment, &bytes).unwrap();
 
     let reopened = open(&config);
 
@@ -155,21 +161,12 @@ async fn a_corrupt_record_on_disk_is_skipped_and_the_records_around_it_kept() {
 #[tokio::test]
 async fn a_truncated_tail_is_detected_and_the_earlier_records_kept() {
     let parent = tempfile::tempdir().unwrap();
-    let config = SpoolConfig {
-        segment_bytes: 1024 * 1024,
-        ..super::config(parent.path())
-    };
-    let spool = open(&config);
-    for n in 0..3 {
-        append(&spool, &delivery(n)).await.unwrap();
-    }
-    drop(spool);
-    let segment = &segment_files(&config.dir)[0];
+    let (config, segment) = three_in_one_segment(parent.path()).await;
     let length = segment.metadata().unwrap().len();
     // Power lost in the middle of writing the last record.
     std::fs::File::options()
         .write(true)
-        .open(segment)
+        .open(&segment)
         .unwrap()
         .set_len(length - 10)
         .unwrap();

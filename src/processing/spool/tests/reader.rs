@@ -35,6 +35,16 @@ fn damage_read(bytes: &[u8]) -> Vec<Damage> {
         .collect()
 }
 
+/// How many bytes the records and damage read from `bytes` account for.
+fn covered(bytes: &[u8]) -> usize {
+    scan(bytes)
+        .map(|scanned| match scanned {
+            Scanned::Record { payload, .. } => HEADER_LEN + payload.len(),
+            Scanned::Damaged { len, .. } => len,
+        })
+        .sum()
+}
+
 fn three() -> Vec<Vec<u8>> {
     vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]
 }
@@ -169,13 +179,7 @@ proptest! {
 
         // A changed record fails its CRC-32 (up to 2^-32): what is read is exactly the rest.
         prop_assert_eq!(payloads_read(&bytes), untouched);
-        let covered: usize = scan(&bytes)
-            .map(|scanned| match scanned {
-                Scanned::Record { payload, .. } => HEADER_LEN + payload.len(),
-                Scanned::Damaged { len, .. } => len,
-            })
-            .sum();
-        prop_assert_eq!(covered, bytes.len());
+        prop_assert_eq!(covered(&bytes), bytes.len());
     }
 
     #[test]
@@ -201,13 +205,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        let covered: usize = scan(&bytes)
-            .map(|scanned| match scanned {
-                Scanned::Record { payload, .. } => HEADER_LEN + payload.len(),
-                Scanned::Damaged { len, .. } => len,
-            })
-            .sum();
-        prop_assert_eq!(covered, bytes.len());
+        prop_assert_eq!(covered(&bytes), bytes.len());
         for payload in payloads_read(&bytes) {
             let _ = decode(&payload);
         }
