@@ -1,7 +1,7 @@
 //! The spool's drainer against a real database: spooled deliveries reach the event store and
 //! `public.users` in order, exactly once, and their segments are deleted afterwards.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use auth_mirror::config::SpoolConfig;
@@ -104,14 +104,9 @@ impl Fixture {
             .expect("the database takes the records")
     }
 
+    /// The segment files of the first instance's folder.
     fn segment_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.config.dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "seg"))
-            .collect();
-        files.sort();
-        files
+        segment_files(&self.config.dir.join("0"))
     }
 
     /// Stored events as (source, webhook_id, status), in the order they were stored.
@@ -126,6 +121,17 @@ impl Fixture {
         let row = mirror_row(&self.database.pool, self.id).await;
         row.expect("mirrored").email
     }
+}
+
+/// The segment files of one instance's folder, oldest first.
+fn segment_files(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "seg"))
+        .collect();
+    files.sort();
+    files
 }
 
 fn in_spool_order() -> Vec<(String, String, String)> {
@@ -205,6 +211,24 @@ async fn while_the_database_refuses_the_records_stay_and_are_drained_later_in_or
     fixture.drain(&spool).await;
     assert_eq!(fixture.stored().await, in_spool_order());
     assert_eq!(spool.depth().records, 0);
+}
+
+#[tokio::test]
+async fn the_spool_a_stopped_instance_left_is_drained_by_another() {
+    let fixture = Fixture::new().await;
+    let this = fixture.open(SpoolMetrics::default());
+    let stopped = fixture.spooled().await;
+    let left = stopped.dir().to_owned();
+    drop(stopped);
+
+    let drained = drainer::drain_orphans(&this, &fixture.database.pool, &RetrySchedule::default())
+        .await
+        .unwrap();
+
+    assert_eq!(drained.records, 3);
+    assert_eq!(fixture.stored().await, in_spool_order());
+    assert_eq!(left, fixture.config.dir.join("1"));
+    assert!(segment_files(&left).is_empty());
 }
 
 #[tokio::test]

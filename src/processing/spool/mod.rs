@@ -4,9 +4,13 @@
 //!
 //! # On-disk format (version 1)
 //!
-//! `SPOOL_DIR` holds `spool.lock` (an exclusive `flock` while a process has the spool open)
-//! and segment files `NNNNNNNNNNNNNNNNNNNN.seg` (twenty decimal digits, drained in that
-//! order). A segment is a sequence of records, append-only, all integers little-endian:
+//! `SPOOL_DIR` holds one folder per running instance, `0/`, `1/` ...: an instance takes the
+//! first one whose `spool.lock` no other process holds (an exclusive `flock`), so one instance
+//! alone (one Fly machine per volume) always uses `0/`, and several `serve` sharing one data
+//! folder each get their own. The drainer also drains a folder left by an instance that is no
+//! longer running. A folder holds segment files `NNNNNNNNNNNNNNNNNNNN.seg` (twenty decimal
+//! digits, drained in that order). A segment is a sequence of records, append-only, all
+//! integers little-endian:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -64,6 +68,14 @@ use crate::metrics::SpoolMetrics;
 use crate::webhook::VerifiedDelivery;
 
 const LOCK_FILE: &str = "spool.lock";
+/// Instances that can share one `SPOOL_DIR` (local development: several `serve` on one data
+/// folder). On Fly each machine has its own volume, and uses `0/`.
+const MAX_INSTANCES: u32 = 16;
+
+/// The folder of instance `slot` inside `SPOOL_DIR`.
+fn slot_dir(base: &Path, slot: u32) -> PathBuf {
+    base.join(slot.to_string())
+}
 
 /// Why an append (or opening the spool) failed. The caller answers `503` with `retry-after`.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -93,6 +105,8 @@ pub struct Spool {
 }
 
 struct Inner {
+    config: SpoolConfig,
+    /// This instance's folder inside `config.dir`.
     dir: PathBuf,
     commands: Option<mpsc::UnboundedSender<Command>>,
     writer: Option<JoinHandle<()>>,
@@ -121,27 +135,43 @@ impl Shared {
 }
 
 impl Spool {
-    /// Opens the spool in `config.dir` (created if missing): takes its lock, counts what the
-    /// segments hold, and starts the writer thread. Blocking: call it at start-up.
+    /// Opens this instance's spool in `config.dir` (created if missing): takes the first
+    /// instance folder no other process holds, counts what its segments hold, and starts the
+    /// writer thread. Blocking: call it at start-up.
     pub fn open(config: &SpoolConfig, metrics: SpoolMetrics) -> Result<Self, SpoolError> {
+        for slot in 0..MAX_INSTANCES {
+            match Self::open_folder(config, &slot_dir(&config.dir, slot), metrics.clone()) {
+                Err(SpoolError::InUse) => continue,
+                opened => return opened,
+            }
+        }
+        Err(SpoolError::InUse)
+    }
+
+    /// Opens the spool of one instance folder, if no other process holds it.
+    fn open_folder(
+        config: &SpoolConfig,
+        dir: &Path,
+        metrics: SpoolMetrics,
+    ) -> Result<Self, SpoolError> {
         let unwritable = |error| SpoolError::Unwritable(Arc::new(error));
-        std::fs::create_dir_all(&config.dir).map_err(unwritable)?;
+        std::fs::create_dir_all(dir).map_err(unwritable)?;
         let lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(config.dir.join(LOCK_FILE))
+            .open(dir.join(LOCK_FILE))
             .map_err(unwritable)?;
         let lock =
             Flock::lock(lock, FlockArg::LockExclusiveNonblock).map_err(|_| SpoolError::InUse)?;
-        let segments = segments::recover(&config.dir).map_err(unwritable)?;
+        let segments = segments::recover(dir).map_err(unwritable)?;
         let shared = Arc::new(Shared {
             depth: Mutex::default(),
             appended: Notify::new(),
             metrics,
         });
         let writer = Writer::new(
-            config.dir.clone(),
+            dir.to_path_buf(),
             config.max_bytes,
             config.segment_bytes,
             segments,
@@ -154,7 +184,8 @@ impl Spool {
             .map_err(unwritable)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                dir: config.dir.clone(),
+                config: config.clone(),
+                dir: dir.to_path_buf(),
                 commands: Some(commands),
                 writer: Some(thread),
                 shared,
@@ -186,7 +217,7 @@ impl Spool {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// The spool folder.
+    /// This instance's folder (inside `SPOOL_DIR`).
     pub fn dir(&self) -> &Path {
         &self.inner.dir
     }
@@ -210,6 +241,26 @@ impl Spool {
     /// Deletes a drained segment.
     async fn remove(&self, id: SegmentId) -> Result<(), SpoolError> {
         self.ask(|reply| Command::Remove { id, reply }).await
+    }
+
+    /// The spools of instance folders no longer held by a running instance that still hold
+    /// segments, opened (so locked) for the drainer. Their gauges are their own: this
+    /// instance's depth is what its metrics show.
+    async fn orphans(&self) -> Vec<Spool> {
+        let (config, own) = (self.inner.config.clone(), self.inner.dir.clone());
+        let metrics = SpoolMetrics {
+            records: Default::default(),
+            bytes: Default::default(),
+            ..self.metrics().clone()
+        };
+        let open = move || {
+            (0..MAX_INSTANCES)
+                .map(|slot| slot_dir(&config.dir, slot))
+                .filter(|dir| *dir != own && segments::any_in(dir))
+                .filter_map(|dir| Self::open_folder(&config, &dir, metrics.clone()).ok())
+                .collect()
+        };
+        tokio::task::spawn_blocking(open).await.unwrap_or_default()
     }
 
     /// Resolves after the next durable append.

@@ -65,6 +65,18 @@ pub(super) fn recover(dir: &Path) -> io::Result<BTreeMap<SegmentId, Contents>> {
     Ok(segments)
 }
 
+/// Whether `dir` exists and holds a segment.
+pub(super) fn any_in(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| {
+        entries.any(|entry| {
+            entry.is_ok_and(|entry| {
+                let name = entry.file_name();
+                name.to_str().and_then(SegmentId::parse).is_some()
+            })
+        })
+    })
+}
+
 /// Makes the creation or removal of a file in `dir` durable.
 pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

@@ -112,16 +112,37 @@ fn a_spool_folder_that_cannot_be_created_is_unwritable() {
 }
 
 #[tokio::test]
-async fn a_second_open_of_the_same_folder_is_refused_until_the_first_is_gone() {
+async fn instances_sharing_a_spool_folder_each_take_a_folder_no_other_holds() {
     let parent = tempfile::tempdir().unwrap();
     let config = config(parent.path());
     let first = open(&config);
+    let second = open(&config);
+    append(&second, &delivery(1)).await.unwrap();
 
-    let second = Spool::open(&config, SpoolMetrics::default());
-
-    assert!(matches!(second, Err(SpoolError::InUse)), "{second:?}");
+    assert_eq!(first.dir(), config.dir.join("0"));
+    assert_eq!(second.dir(), config.dir.join("1"));
+    assert_eq!(first.depth().records, 0);
     drop(first);
-    open(&config);
+    let third = open(&config);
+    assert_eq!(third.dir(), config.dir.join("0"));
+}
+
+#[tokio::test]
+async fn a_stopped_instances_spool_is_offered_to_the_drainer_while_a_running_ones_is_not() {
+    let parent = tempfile::tempdir().unwrap();
+    let config = config(parent.path());
+    let this = open(&config);
+    let running = open(&config);
+    let stopped = open(&config);
+    append(&running, &delivery(1)).await.unwrap();
+    append(&stopped, &delivery(2)).await.unwrap();
+    drop(stopped);
+
+    let orphans = this.orphans().await;
+
+    let folders: Vec<&Path> = orphans.iter().map(Spool::dir).collect();
+    assert_eq!(folders, [config.dir.join("2")]);
+    assert_eq!(orphans[0].depth().records, 1);
 }
 
 /// Deliveries 0, 1 and 2 in one segment, the spool closed; the config and the segment.

@@ -44,9 +44,9 @@ async fn append(spool: &Spool, spooled: &SpooledDelivery) -> Result<(), SpoolErr
         .await
 }
 
-/// The segment files of `dir`, oldest first.
-fn segment_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+/// The segment files of the first instance's folder in `spool_dir`, oldest first.
+fn segment_files(spool_dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(spool_dir.join("0"))
         .expect("the spool folder")
         .map(|entry| entry.expect("an entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "seg"))
@@ -60,11 +60,12 @@ fn record_len(spooled: &SpooledDelivery) -> u64 {
     (12 + 12 + spooled.delivery.webhook_id.len() + spooled.body.len()) as u64
 }
 
-/// Everything the segments of `dir` hold, read as the drainer reads them.
-fn read_back(dir: &Path) -> (Vec<SpooledDelivery>, Vec<Damage>) {
+/// Everything the first instance's segments in `spool_dir` hold, read as the drainer reads
+/// them.
+fn read_back(spool_dir: &Path) -> (Vec<SpooledDelivery>, Vec<Damage>) {
     let mut deliveries = Vec::new();
     let mut damage = Vec::new();
-    for file in segment_files(dir) {
+    for file in segment_files(spool_dir) {
         let bytes = std::fs::read(file).expect("a segment");
         for entry in entries(&bytes) {
             match entry {
