@@ -44,6 +44,15 @@ impl Spool {
     ) -> Result<Self, SpoolError> {
         let unwritable = |error| SpoolError::Unwritable(Arc::new(error));
         std::fs::create_dir_all(dir).map_err(unwritable)?;
+        // The folders just created must survive a power loss like the segments inside them:
+        // this instance's folder, SPOOL_DIR, and the folder holding SPOOL_DIR.
+        for folder in dir.ancestors().take(3) {
+            let folder = match folder.as_os_str().is_empty() {
+                true => Path::new("."),
+                false => folder,
+            };
+            segments::sync_dir(folder).map_err(unwritable)?;
+        }
         let lock = File::options()
             .create(true)
             .truncate(false)
