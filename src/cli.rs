@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::config::SpoolConfig;
 use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 use crate::telemetry::LogFormat;
 
@@ -147,6 +148,27 @@ pub struct ServeArgs {
     /// Applied and ignored events older than this are deleted (e.g. `30d`, `12h`).
     #[arg(long, env = "EVENT_RETENTION", default_value = "30d", value_parser = retention)]
     pub event_retention: Duration,
+
+    /// Folder of the durable spool (deliveries the database cannot take in time). Unset:
+    /// `spool/` inside the data folder. On Fly, a volume.
+    #[arg(long, env = "SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Largest size of the spool on disk, in bytes; past it deliveries are answered 503.
+    #[arg(long, env = "SPOOL_MAX_BYTES", default_value_t = SpoolConfig::DEFAULT_MAX_BYTES,
+          value_parser = clap::value_parser!(u64).range(1024 * 1024..))]
+    pub spool_max_bytes: u64,
+}
+
+impl ServeArgs {
+    /// `SPOOL_DIR` (or its default inside the data folder) and `SPOOL_MAX_BYTES`.
+    pub fn spool(&self) -> SpoolConfig {
+        SpoolConfig::new(
+            self.spool_dir.as_deref(),
+            &self.database.auth_mirror_data_dir,
+            self.spool_max_bytes,
+        )
+    }
 }
 
 /// The source of truth a reconcile reads.

@@ -1,6 +1,7 @@
 //! The validated configuration the application is built from.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -85,6 +86,36 @@ impl Default for HttpLimits {
     }
 }
 
+/// The durable spool: where deliveries go when the database cannot take them in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpoolConfig {
+    /// `SPOOL_DIR`: the segment files (on Fly, a volume).
+    pub dir: PathBuf,
+    /// `SPOOL_MAX_BYTES`: appends past this many bytes on disk are refused (`503`).
+    pub max_bytes: u64,
+    /// A segment takes no more records once it holds this many bytes.
+    pub segment_bytes: u64,
+}
+
+impl SpoolConfig {
+    /// `SPOOL_MAX_BYTES`'s default: 256 MiB, tens of thousands of deliveries.
+    pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+    /// Segment size: small enough that a drained segment is soon deleted, large enough that
+    /// few are created during an outage.
+    pub const DEFAULT_SEGMENT_BYTES: u64 = 8 * 1024 * 1024;
+    /// `SPOOL_DIR`'s default: this folder inside the data folder (`AUTH_MIRROR_DATA_DIR`).
+    pub const DEFAULT_FOLDER: &'static str = "spool";
+
+    /// `SPOOL_DIR` if set, else `spool/` inside the data folder.
+    pub fn new(spool_dir: Option<&Path>, data_dir: &Path, max_bytes: u64) -> Self {
+        Self {
+            dir: spool_dir.map_or_else(|| data_dir.join(Self::DEFAULT_FOLDER), Path::to_path_buf),
+            max_bytes,
+            segment_bytes: Self::DEFAULT_SEGMENT_BYTES,
+        }
+    }
+}
+
 impl HttpLimits {
     /// actix counts connections per worker thread: the number of workers (at most
     /// `available_threads`, and never more than the cap so that each may hold one) and
@@ -98,7 +129,10 @@ impl HttpLimits {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser as _;
+
     use super::*;
+    use crate::cli::{Cli, DEFAULT_DATA_DIR};
 
     fn limits(max_connections: usize) -> HttpLimits {
         HttpLimits {
@@ -118,5 +152,35 @@ mod tests {
     fn a_cap_below_the_thread_count_gets_one_connection_per_worker() {
         assert_eq!(limits(2).split_among_workers(8), (2, 1));
         assert_eq!(limits(1).split_among_workers(8), (1, 1));
+    }
+
+    fn spool(args: &[&str]) -> SpoolConfig {
+        let cli = Cli::try_parse_from(std::iter::once("auth-mirror").chain(args.iter().copied()))
+            .expect("the arguments parse");
+        cli.serve.spool()
+    }
+
+    #[test]
+    fn the_spool_lives_inside_the_data_folder_unless_spool_dir_is_set() {
+        assert_eq!(spool(&[]).dir, Path::new(DEFAULT_DATA_DIR).join("spool"));
+        assert_eq!(
+            spool(&["--auth-mirror-data-dir", "/var/lib/am"]).dir,
+            Path::new("/var/lib/am/spool")
+        );
+        assert_eq!(
+            spool(&["--auth-mirror-data-dir", "/d", "--spool-dir", "/mnt/spool"]).dir,
+            Path::new("/mnt/spool")
+        );
+    }
+
+    #[test]
+    fn spool_max_bytes_defaults_to_256_mib_and_refuses_less_than_one_mib() {
+        assert_eq!(spool(&[]).max_bytes, 268_435_456);
+        assert_eq!(
+            spool(&["--spool-max-bytes", "1048576"]).max_bytes,
+            1_048_576
+        );
+        let too_small = Cli::try_parse_from(["auth-mirror", "--spool-max-bytes", "1000"]);
+        assert!(too_small.is_err());
     }
 }

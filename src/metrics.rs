@@ -3,6 +3,7 @@
 //! an email, a path with an id, or anything else from a request.
 
 mod pool;
+mod spool;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -13,6 +14,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+pub use spool::{DamageLabels, SpoolMetrics};
 
 /// A family of latency histograms (seconds).
 pub type Latencies<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -86,6 +89,8 @@ pub struct Metrics {
     pub duplicates: Family<DuplicateLabels, Counter>,
     /// Deliveries stored per group-commit transaction.
     pub batch_deliveries: Histogram,
+    /// The durable spool: depth, appended, drained, damaged.
+    pub spool: SpoolMetrics,
 }
 
 impl Default for Metrics {
@@ -153,6 +158,8 @@ impl Default for Metrics {
             "Deliveries stored and applied together in one group-commit transaction",
             batch_deliveries.clone(),
         );
+        let spool = SpoolMetrics::default();
+        spool.register(&mut registry);
         Self {
             registry,
             batch_deliveries,
@@ -166,6 +173,7 @@ impl Default for Metrics {
             dead,
             events,
             duplicates,
+            spool,
         }
     }
 }

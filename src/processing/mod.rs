@@ -9,6 +9,7 @@ mod housekeeping;
 pub mod replay;
 pub mod retry;
 pub mod schedule;
+pub mod spool;
 mod stored;
 
 use std::sync::Arc;

@@ -22,4 +22,5 @@ mod prisma;
 mod reconcile;
 mod seed_migration;
 mod signature;
+mod spool;
 mod trigger;

@@ -48,7 +48,9 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
                 "WEBHOOK_SECRETS",
                 auth_mirror::webhook::WebhookSecrets::generate(),
             )
-            .env("PORT", port.to_string());
+            .env("PORT", port.to_string())
+            // Fly's volume is not here: a folder of the sandbox stands in for it.
+            .env("SPOOL_DIR", dir.path().join("volume").join("spool"));
         Service::spawn(command, port)
     };
 
@@ -151,5 +153,23 @@ fn a_machine_always_runs_behind_https_and_both_health_paths_are_checked() {
     assert_eq!(
         skip, "true",
         "the release command migrates, not each machine"
+    );
+}
+
+#[test]
+fn the_spool_is_on_a_mounted_volume() {
+    let fly = fly_toml();
+    let mounts = fly["mounts"].as_table().expect("[mounts]");
+    let destination = mounts["destination"].as_str().expect("a destination");
+
+    let spool_dir = effective_setting(&fly, "SPOOL_DIR");
+
+    assert!(
+        !mounts["source"].as_str().expect("a source").is_empty(),
+        "{mounts:?}"
+    );
+    assert!(
+        std::path::Path::new(&spool_dir).starts_with(destination),
+        "SPOOL_DIR {spool_dir} is not on the volume mounted at {destination}"
     );
 }
