@@ -22,6 +22,9 @@ pub struct AppConfig {
     /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
     pub worker: WorkerConfig,
     pub delivery: DeliveryConfig,
+    /// `SPOOL_DIR`, `SPOOL_MAX_BYTES`: where deliveries go when the database cannot take them
+    /// within the deadline.
+    pub spool: SpoolConfig,
     /// `MAX_CONNECTIONS`, `BODY_READ_TIMEOUT_MS`.
     pub http: HttpLimits,
 }

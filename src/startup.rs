@@ -16,6 +16,8 @@ use crate::config::AppConfig;
 use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
 use crate::processing::retry::{self, WorkerConfig};
+use crate::processing::schedule::RetrySchedule;
+use crate::processing::spool::{drainer, Spool};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, BodyReadTimeout, HookContext};
 use crate::shutdown::{self, BackgroundTasks, Draining};
@@ -46,6 +48,15 @@ pub struct Application {
     writers: Option<Writers>,
     /// Reconciles started over the admin API: stopped and awaited with the other tasks.
     reconciles: Runs,
+    /// The spool's drainer, started with the server.
+    drainer: Option<DrainerTask>,
+}
+
+/// What the spool's drainer needs.
+struct DrainerTask {
+    spool: Spool,
+    pool: PgPool,
+    schedule: RetrySchedule,
 }
 
 /// What the retry worker needs; it starts with the server and stops after it has drained.
@@ -75,6 +86,17 @@ impl Application {
         let metrics = web::Data::new(metrics);
         let draining = Draining::default();
         let draining_data = web::Data::new(draining.clone());
+        let spool = Spool::open(&config.spool, metrics.spool.clone()).map_err(|error| {
+            std::io::Error::other(format!(
+                "cannot open the spool in {} (SPOOL_DIR): {error}",
+                config.spool.dir.display()
+            ))
+        })?;
+        let drainer = DrainerTask {
+            spool: spool.clone(),
+            pool: pool.clone(),
+            schedule: config.worker.schedule.clone(),
+        };
         let (group_commit, writers) = GroupCommit::new(
             store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
             config.delivery.deadline,
@@ -85,8 +107,10 @@ impl Application {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
             group_commit,
+            spool: spool.clone(),
             metrics: metrics.clone(),
         });
+        let spool = web::Data::new(spool);
         let reconciles = Runs::default();
         let admin = config.admin_token.as_ref().map(|token| {
             web::Data::new(AdminContext::new(
@@ -115,6 +139,7 @@ impl Application {
                 .app_data(draining_data.clone())
                 .app_data(body_read_timeout.clone())
                 .app_data(pool.clone())
+                .app_data(spool.clone())
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
                 .configure(routes::configure)
@@ -137,6 +162,7 @@ impl Application {
             retry: Some(retry),
             writers: Some(writers),
             reconciles,
+            drainer: Some(drainer),
         })
     }
 
@@ -175,6 +201,16 @@ impl Application {
         {
             self.tasks
                 .spawn("retry", move |stop| retry::run(pool, worker, metrics, stop));
+        }
+        if let Some(DrainerTask {
+            spool,
+            pool,
+            schedule,
+        }) = self.drainer.take()
+        {
+            self.tasks.spawn("spool", move |stop| {
+                drainer::run(spool, pool, schedule, stop)
+            });
         }
         let reconciles = self.reconciles.clone();
         self.tasks.spawn("reconcile", move |mut stop| async move {

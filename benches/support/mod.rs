@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
+use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, SpoolConfig, WebhookConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::webhook::WebhookSecrets;
 
@@ -114,5 +114,11 @@ pub fn app_config(secrets: WebhookSecrets) -> AppConfig {
         worker: WorkerConfig::with_schedule(Default::default()),
         delivery: DeliveryConfig::default(),
         http: HttpLimits::default(),
+        // Kept after the benchmark: a spooled delivery would be one it did not count.
+        spool: SpoolConfig::new(
+            Some(&tempfile::tempdir().expect("a spool folder").keep()),
+            std::path::Path::new("."),
+            SpoolConfig::DEFAULT_MAX_BYTES,
+        ),
     }
 }

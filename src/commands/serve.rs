@@ -41,6 +41,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         delivery: DeliveryConfig {
             deadline: Duration::from_millis(args.delivery_deadline_ms),
         },
+        spool: args.spool(),
         http: HttpLimits {
             max_connections: args.max_connections as usize,
             body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::schedule::RetrySchedule;
-use super::{first_outcome, Outcome, UNPARSED_KIND};
+use super::{first_outcome, settled_outcome, Outcome, UNPARSED_KIND};
 use crate::domain::{Action, ParseFailure, ParsedEvent, Source};
 use crate::store::events::{EventStatus, NewEvent};
 use crate::store::ingest::{self, BatchedDelivery, Ingested};
@@ -55,6 +55,18 @@ impl Delivery {
     /// anything but success would block the signup for want of a record.
     pub fn only_allows(&self) -> bool {
         matches!(&self.parsed, Ok(event) if event.action == Action::Allow)
+    }
+
+    /// What answers a delivery that was spooled instead of stored: what its parse alone says
+    /// (the database applies it when the spool is drained).
+    pub fn outcome_if_spooled(&self) -> Outcome {
+        match &self.parsed {
+            Ok(event) => match &event.action {
+                Action::Mirror(_) => Outcome::Spooled,
+                action => settled_outcome(action),
+            },
+            Err(_) => Outcome::Unparsed,
+        }
     }
 
     /// The row this delivery adds to a batch. `schedule` gives a failed apply's first retry.

@@ -44,6 +44,9 @@ pub enum Outcome {
     Unparsed,
     /// The same event (same stable key) was stored before; nothing was applied again.
     Duplicate(Box<Outcome>),
+    /// The database could not take it within the deadline: it is in the durable spool and
+    /// is applied when the spool is drained.
+    Spooled,
 }
 
 impl Outcome {

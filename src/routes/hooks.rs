@@ -13,6 +13,7 @@ use crate::domain::Source;
 use crate::metrics::{DeliveryLabels, DuplicateLabels, Metrics};
 use crate::processing::delivery::Delivery;
 use crate::processing::group_commit::GroupCommit;
+use crate::processing::spool::Spool;
 use crate::processing::Outcome;
 use crate::webhook::{DeliveryHeaders, Verifier};
 
@@ -22,6 +23,8 @@ pub struct HookContext {
     pub max_body_bytes: usize,
     /// Stores and applies deliveries in batches (group commit).
     pub group_commit: GroupCommit,
+    /// Where deliveries go when the database cannot take them within the deadline.
+    pub spool: Spool,
     pub metrics: web::Data<Metrics>,
 }
 
@@ -104,28 +107,36 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let webhook_id = delivery.webhook_id.clone();
-    let work = context
-        .group_commit
-        .submit(Delivery::parse(source, &delivery, body));
+    let parsed = Delivery::parse(source, &delivery, body.clone());
+    let if_spooled = parsed.outcome_if_spooled();
+    let work = context.group_commit.submit(parsed);
     let stored = metrics.apply_timed(source.as_str(), work).await;
     let outcome = match stored {
-        Ok(outcome) => outcome,
-        // Never block a signup for want of a record (design §2).
-        Err(error) if error.only_allows => {
-            tracing::error!(source = source.as_str(), %error, "before-user-created not recorded; signup allowed");
-            Outcome::Allowed
+        Ok(outcome) => {
+            tracing::info!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&outcome), "delivery stored");
+            outcome
         }
-        Err(error) => {
-            // One line for this rejection, with the cause (`rejected` would log a second).
-            let rejection = ApiError::Unavailable;
-            tracing::error!(source = source.as_str(), reason = rejection.code(), %error, "delivery rejected: event not stored; asking the sender to retry");
-            metrics.rejected(rejection.code());
-            return Err(rejection);
-        }
+        // Not in the database within the deadline: durable in the spool instead.
+        Err(error) => match context.spool.append(source, &delivery, &body).await {
+            Ok(()) => {
+                tracing::warn!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&if_spooled), %error, "delivery spooled: the database did not take it in time");
+                if_spooled
+            }
+            // Never block a signup for want of a record (design §2).
+            Err(spool_error) if error.only_allows => {
+                tracing::error!(source = source.as_str(), %error, %spool_error, "before-user-created not recorded; signup allowed");
+                Outcome::Allowed
+            }
+            Err(spool_error) => {
+                // One line for this rejection, with the causes (`rejected` would log a second).
+                let rejection = ApiError::Unavailable;
+                tracing::error!(source = source.as_str(), reason = rejection.code(), %error, %spool_error, "delivery rejected: neither stored nor spooled; asking the sender to retry");
+                metrics.rejected(rejection.code());
+                return Err(rejection);
+            }
+        },
     };
     let label = outcome_label(&outcome);
-    tracing::info!(source = source.as_str(), webhook_id = %webhook_id, outcome = label, "delivery stored");
     metrics
         .deliveries
         .get_or_create(&DeliveryLabels {
@@ -166,6 +177,7 @@ fn outcome_label(outcome: &Outcome) -> &'static str {
         Outcome::UnsupportedChange => "unsupported_change",
         Outcome::Unparsed => "unparsed",
         Outcome::Duplicate(_) => "duplicate",
+        Outcome::Spooled => "spooled",
     }
 }
 

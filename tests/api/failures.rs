@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_adjusted, TestApp};
 use crate::payloads::{db_event, hook, hook_user};
 
 /// What the event store holds about the only stored event.
@@ -184,8 +184,8 @@ async fn an_invalid_updated_at_is_stored_as_failed_and_answered_with_success() {
 }
 
 #[tokio::test]
-async fn an_unreachable_database_is_answered_503_with_retry_after() {
-    let app = spawn_app().await;
+async fn an_unreachable_database_with_a_full_spool_is_answered_503_with_retry_after() {
+    let app = spawn_app_adjusted(|config| config.spool.max_bytes = 0).await;
     app.database.drop_now().await;
     let body = hook(
         "after-user-created",
@@ -208,6 +208,51 @@ async fn an_unreachable_database_is_answered_503_with_retry_after() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["error"]["code"], "unavailable", "{answer}");
     assert!(!answer.to_string().contains("example.com"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_gets_the_delivery_spooled_and_answered_with_success() {
+    let app = spawn_app().await;
+    app.database.drop_now().await;
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
+    );
+
+    let response = app.post_signed("/hooks/auth", &body).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["spool"]["records"], 1, "{ready}");
+    // Durable on disk: a segment file holds it.
+    let segments = walk(app.spool_dir.path())
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|extension| extension == "seg"))
+        .count();
+    assert_eq!(segments, 1);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|path| {
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -16,7 +16,9 @@ use uuid::Uuid;
 
 use auth_mirror::config::DeliveryConfig;
 
-use crate::helpers::{sabotage, spawn_app_with_delivery, TestApp, PRIVATE_EMAIL};
+use crate::helpers::{
+    sabotage, spawn_app_adjusted, spawn_app_with_delivery, TestApp, PRIVATE_EMAIL,
+};
 use crate::payloads::{hook, hook_user};
 use crate::signature::metric;
 
@@ -25,12 +27,15 @@ const COMMIT_LOCK: i64 = 4242;
 // The waits below poll every 25 ms for up to a minute: a loaded CI machine may take seconds
 // to get twenty requests in, and a passing run returns as soon as the condition holds.
 
-/// An app whose deliveries may wait for held commits far longer than any test holds them.
-async fn spawn_app_holding_commits() -> TestApp {
-    spawn_app_with_delivery(DeliveryConfig {
+/// A deadline far longer than any test holds commits.
+fn holding_commits() -> DeliveryConfig {
+    DeliveryConfig {
         deadline: Duration::from_secs(60),
-    })
-    .await
+    }
+}
+
+async fn spawn_app_holding_commits() -> TestApp {
+    spawn_app_with_delivery(holding_commits()).await
 }
 
 /// Makes every commit that stored an event wait for `COMMIT_LOCK`; with `fail`, the commit
@@ -168,7 +173,12 @@ async fn a_delivery_is_answered_only_after_its_batch_commits() {
 
 #[tokio::test]
 async fn when_a_batch_cannot_commit_none_of_its_deliveries_is_answered_with_success() {
-    let app = spawn_app_holding_commits().await;
+    // No room in the spool either: an answer could only come from the batch's commit.
+    let app = spawn_app_adjusted(|config| {
+        config.delivery = holding_commits();
+        config.spool.max_bytes = 0;
+    })
+    .await;
     let holder = hold_commits(&app, true).await;
     let bodies: Vec<Vec<u8>> = (0..18)
         .map(|n| signup(&format!("user{n}@example.org")))

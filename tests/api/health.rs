@@ -1,6 +1,6 @@
 //! `/healthz` and `/readyz`.
 
-use crate::helpers::{spawn_app, spawn_app_with, Setup};
+use crate::helpers::{spawn_app, spawn_app_adjusted, spawn_app_with, Setup};
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -40,16 +40,35 @@ async fn readyz_is_unavailable_before_migrations() {
 }
 
 #[tokio::test]
-async fn readyz_turns_unavailable_when_the_database_is_gone() {
+async fn readyz_stays_ready_while_the_spool_can_take_deliveries_the_database_cannot() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/readyz").await.status(), 200);
+    let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(
+        ready,
+        serde_json::json!({"status": "ready", "database": "ready", "spool": {"records": 0, "bytes": 0}})
+    );
 
     app.database.drop_now().await;
+    let response = app.get("/readyz").await;
+
+    // Deliveries still become durable (in the spool): the receiver stays in rotation.
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], "unreachable");
+}
+
+#[tokio::test]
+async fn readyz_turns_unavailable_when_neither_the_database_nor_the_spool_can_take_deliveries() {
+    let app = spawn_app_adjusted(|config| config.spool.max_bytes = 0).await;
+    app.database.drop_now().await;
+
     let response = app.get("/readyz").await;
 
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["reason"], "database_unreachable");
+    assert_eq!(body["spool"]["records"], 0);
 }
 
 #[tokio::test]

@@ -150,6 +150,12 @@ impl Spool {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
+    /// Whether a delivery can still be appended: the spool is below `SPOOL_MAX_BYTES` (an
+    /// append can still fail on the disk itself; `/readyz` reads this).
+    pub fn has_room(&self) -> bool {
+        self.depth().bytes < self.inner.config.max_bytes
+    }
+
     /// This instance's folder (inside `SPOOL_DIR`).
     pub fn dir(&self) -> &Path {
         &self.inner.dir

@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
+use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, SpoolConfig, WebhookConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
@@ -20,6 +20,8 @@ pub struct TestApp {
     /// The configuration the app was built with, to start another instance on the same
     /// database.
     config: AppConfig,
+    /// `SPOOL_DIR`, removed after the app.
+    pub spool_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// The admin API and retry worker settings of a test app.
@@ -109,6 +111,11 @@ pub async fn spawn_app_with_delivery(delivery: DeliveryConfig) -> TestApp {
     .await
 }
 
+/// Starts the app with its test configuration changed by `adjust` first.
+pub async fn spawn_app_adjusted(adjust: impl FnOnce(&mut AppConfig)) -> TestApp {
+    spawn_app_full(Setup::default(), WebhookSecrets::generate(), None, adjust).await
+}
+
 async fn spawn_app_configured(setup: Setup, secrets: String) -> TestApp {
     spawn_app_full(setup, secrets, None, |_| {}).await
 }
@@ -129,6 +136,7 @@ async fn spawn_app_full(
         worker.housekeeping_every = admin.housekeeping_every;
         admin_token = admin.token.map(SecretString::from);
     }
+    let spool_dir = tempfile::tempdir().expect("a spool folder");
     let mut config = AppConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         shutdown_timeout: Duration::from_secs(5),
@@ -141,6 +149,11 @@ async fn spawn_app_full(
         worker,
         delivery: DeliveryConfig::default(),
         http: HttpLimits::default(),
+        spool: SpoolConfig::new(
+            Some(spool_dir.path()),
+            spool_dir.path(),
+            SpoolConfig::DEFAULT_MAX_BYTES,
+        ),
     };
     adjust(&mut config);
     let address = start(config.clone(), &database.pool);
@@ -150,6 +163,7 @@ async fn spawn_app_full(
         secrets,
         client: reqwest::Client::new(),
         config,
+        spool_dir: std::sync::Arc::new(spool_dir),
     }
 }
 
