@@ -52,8 +52,9 @@ MUTANTS = [
        "case when not v_deletion then p_email end"),
       ("case when not v_deletion then nullif(p_phone, '') end",
        "case when not v_deletion then p_phone end")],
-     # The trigger inserts a new user itself since 0008: the HTTP path's "" must catch it.
-     ["trigger::signup::empty_email_and_phone", "mirror_auth_more::anonymous_after_user_created"]),
+     # Since 0008 the trigger inserts a new user itself, and the HTTP path drops "" before
+     # calling the function: the trigger's UPDATE path is where this shows.
+     ["trigger::signup::an_update_that_empties_email_and_phone"]),
     ("M8", "user_metadata not carried overwrites the stored one", APPLY,
      [("user_metadata      = case when not v_deletion then coalesce(excluded.user_metadata, u.user_metadata) end",
        "user_metadata      = case when not v_deletion then excluded.user_metadata end")],
