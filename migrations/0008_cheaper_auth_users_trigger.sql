@@ -14,6 +14,9 @@
 -- DELETE, an inserted deletion, a state without a real version), the trigger calls
 -- apply_user_state as before: one definition of the rule for every conflict. A live insert
 -- never reaches expunge_if_deleted in apply_user_state either, so nothing is skipped there.
+-- Keep the two in step: a later migration that changes what apply_user_state inserts for a
+-- new live user must replace this function too (tests/api/trigger/insert_path.rs, the
+-- convergence property test and tests/sql-mutants M20 to M24 pin this copy).
 --
 -- Unchanged: SECURITY DEFINER with search_path = '' (Supabase Auth writes as
 -- supabase_auth_admin, which has no rights on public or auth_mirror); the UPDATE trigger's
@@ -36,44 +39,37 @@ declare
     v_user_id uuid;
 begin
     begin
-        if tg_op = 'INSERT' then
-            v_user_id := new.id;
-            if new.deleted_at is null and new.updated_at >= c_no_time then
-                insert into public.users (
-                    id, email, phone, is_anonymous, user_metadata, app_metadata,
-                    email_confirmed_at, auth_created_at, auth_updated_at, created_at, updated_at
-                ) values (
-                    new.id, nullif(new.email, ''), nullif(new.phone, ''),
-                    coalesce(new.is_anonymous, false),
-                    new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
-                    case when new.created_at >= c_no_time then new.created_at end,
-                    new.updated_at, now(), now()
-                )
-                on conflict (id) do nothing;
-                if found then
-                    return null;
-                end if;
-            end if;
-            perform auth_mirror.apply_user_state(
-                new.id, new.email, new.phone, new.is_anonymous,
-                new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
-                new.created_at, new.updated_at, new.deleted_at,
-                false);
-        elsif tg_op = 'DELETE' then
+        if tg_op = 'DELETE' then
             v_user_id := old.id;
             perform auth_mirror.apply_user_state(
                 old.id, old.email, old.phone, old.is_anonymous,
                 old.raw_user_meta_data, old.raw_app_meta_data, old.email_confirmed_at,
                 old.created_at, old.updated_at, old.deleted_at,
                 true);
-        else
-            v_user_id := new.id;
-            perform auth_mirror.apply_user_state(
-                new.id, new.email, new.phone, new.is_anonymous,
-                new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
-                new.created_at, new.updated_at, new.deleted_at,
-                false);
+            return null;
         end if;
+        v_user_id := new.id;
+        if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then
+            insert into public.users (
+                id, email, phone, is_anonymous, user_metadata, app_metadata,
+                email_confirmed_at, auth_created_at, auth_updated_at, created_at, updated_at
+            ) values (
+                new.id, nullif(new.email, ''), nullif(new.phone, ''),
+                coalesce(new.is_anonymous, false),
+                new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
+                case when new.created_at >= c_no_time then new.created_at end,
+                new.updated_at, now(), now()
+            )
+            on conflict (id) do nothing;
+            if found then
+                return null;
+            end if;
+        end if;
+        perform auth_mirror.apply_user_state(
+            new.id, new.email, new.phone, new.is_anonymous,
+            new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
+            new.created_at, new.updated_at, new.deleted_at,
+            false);
     exception when others then
         -- SQLERRM is deliberately not logged: constraint messages quote row values.
         raise warning 'auth-mirror: mirroring % of auth user % failed (SQLSTATE %); the auth write continues, the reconciler will catch up',
