@@ -1,7 +1,9 @@
-//! The `auth.users` mirror trigger (migrations/0005), driven like Supabase Auth drives it:
-//! every auth write runs as `supabase_auth_admin`, and the mirror is checked through SQL.
+//! The `auth.users` mirror trigger (migrations/0005; its function's body since 0008), driven
+//! like Supabase Auth drives it: every auth write runs as `supabase_auth_admin`, and the
+//! mirror is checked through SQL.
 
 mod hook_order;
+mod insert_path;
 mod non_superuser;
 mod privileges;
 mod safety;

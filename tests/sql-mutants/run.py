@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APPLY = "migrations/0007_expunge_deleted_users_payloads.sql"
 TRIGGER = "migrations/0005_auth_users_trigger.sql"
+# The trigger function's body since 0008 (0005 keeps its attach and install functions).
+TRIGGER_BODY = "migrations/0008_cheaper_auth_users_trigger.sql"
 
 # (name, what the mutant breaks, file, [(old, new), ...], test filters that must catch it)
 MUTANTS = [
@@ -50,7 +52,9 @@ MUTANTS = [
        "case when not v_deletion then p_email end"),
       ("case when not v_deletion then nullif(p_phone, '') end",
        "case when not v_deletion then p_phone end")],
-     ["trigger::signup::empty_email_and_phone"]),
+     # Since 0008 the trigger inserts a new user itself, and the HTTP path drops "" before
+     # calling the function: the trigger's UPDATE path is where this shows.
+     ["trigger::signup::an_update_that_empties_email_and_phone"]),
     ("M8", "user_metadata not carried overwrites the stored one", APPLY,
      [("user_metadata      = case when not v_deletion then coalesce(excluded.user_metadata, u.user_metadata) end",
        "user_metadata      = case when not v_deletion then excluded.user_metadata end")],
@@ -83,7 +87,7 @@ MUTANTS = [
        "                   or old.deleted_at is distinct from new.deleted_at)'),",
        "                   or old.created_at is distinct from new.created_at)'),")],
      ["trigger::tombstones::setting_only_deleted_at"]),
-    ("M16", "the trigger's DELETE is not a deletion", TRIGGER,
+    ("M16", "the trigger's DELETE is not a deletion", TRIGGER_BODY,
      [("old.created_at, old.updated_at, old.deleted_at,\n                true);",
        "old.created_at, old.updated_at, old.deleted_at,\n                false);")],
      ["trigger::tombstones::hard_delete"]),
@@ -101,6 +105,40 @@ MUTANTS = [
      [(") returns text\nlanguage plpgsql\nset search_path = ''",
        ") returns text\nlanguage plpgsql\nsecurity definer\nset search_path = ''")],
      ["trigger::privileges::execute_on_apply_user_state_alone"]),
+    # The trigger's own insert of a new user (0008) must give the row apply_user_state gives.
+    ("M20", "the trigger's insert keeps \"\" email and phone", TRIGGER_BODY,
+     [("nullif(new.email, ''), nullif(new.phone, '')", "new.email, new.phone")],
+     ["trigger::signup::empty_email_and_phone"]),
+    ("M21", "the trigger inserts an inserted deletion as a live row", TRIGGER_BODY,
+     [("if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then",
+       "if tg_op = 'INSERT' and new.updated_at >= c_no_time then")],
+     ["trigger::insert_path::an_auth_user_inserted_already_deleted"]),
+    ("M22", "the trigger's insert writes a placeholder version", TRIGGER_BODY,
+     [("if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then",
+       "if tg_op = 'INSERT' and new.deleted_at is null then")],
+     ["trigger::signup::a_row_without_a_real_version"]),
+    ("M23", "the trigger's insert keeps a placeholder creation time", TRIGGER_BODY,
+     [("case when new.created_at >= c_no_time then new.created_at end", "new.created_at")],
+     ["trigger::insert_path::a_placeholder_creation_time"]),
+    ("M24", "an insert of a user already mirrored is not handed to the rule", TRIGGER_BODY,
+     [("            if found then\n                return null;\n            end if;",
+       "            return null;")],
+     ["trigger::insert_path::an_insert_for_a_user_already_mirrored_with_an_older"]),
+    ("M25", "an error in the trigger's insert fails the signup", TRIGGER_BODY,
+     [("    exception when others then\n        -- SQLERRM",
+       "    exception when division_by_zero then\n        -- SQLERRM")],
+     ["trigger::safety::failing_mirror"]),
+    ("M26", "a failure is recorded without its user", TRIGGER_BODY,
+     [("values (v_user_id, tg_op, sqlstate);", "values (null, tg_op, sqlstate);")],
+     ["trigger::safety::failing_mirror"]),
+    ("M27", "the trigger runs as its caller (supabase_auth_admin)", TRIGGER_BODY,
+     [("returns trigger\nlanguage plpgsql\nsecurity definer\n", "returns trigger\nlanguage plpgsql\n")],
+     ["trigger::privileges::apply_user_state_runs_as_its_caller"]),
+    ("M28", "the trigger's INSERT fallback and UPDATE deliver deletions", TRIGGER_BODY,
+     [("new.created_at, new.updated_at, new.deleted_at,\n            false);",
+       "new.created_at, new.updated_at, new.deleted_at,\n            true);")],
+     ["trigger::insert_path::an_insert_for_a_user_already_mirrored_with_an_older",
+      "trigger::signup::email_change"]),
 ]
 
 

@@ -190,6 +190,33 @@ async fn empty_email_and_phone_in_auth_users_become_null_in_the_mirror() {
     assert!(trigger_errors(&db.pool).await.is_empty());
 }
 
+/// An UPDATE goes through `apply_user_state` (the INSERT path has its own copy of the rule for
+/// new users since 0008), and the HTTP path drops `""` before calling it: this is where the
+/// function's own `""` to NULL is seen.
+#[tokio::test]
+async fn an_update_that_empties_email_and_phone_mirrors_null() {
+    let db = supabase_database().await;
+    let signup = Signup {
+        phone: Some("15550003333"),
+        ..Signup::email("ada@example.com", T1)
+    };
+    as_auth_admin(&db.pool, &signup.sql()).await;
+
+    as_auth_admin(
+        &db.pool,
+        &format!(
+            "update users set email = '', phone = '', updated_at = '{T2}' where id = '{}'",
+            signup.id
+        ),
+    )
+    .await;
+
+    let row = mirror_row(&db.pool, signup.id).await.expect("mirrored");
+    assert_eq!((row.email, row.phone), (None, None));
+    assert_eq!(row.auth_updated_at, Some(at(T2)));
+    assert!(trigger_errors(&db.pool).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_row_without_a_real_version_never_writes_the_mirror() {
     let db = supabase_database().await;
