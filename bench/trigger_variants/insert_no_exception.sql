@@ -1,4 +1,4 @@
--- MEASUREMENT ONLY, NOT SAFE: 0008's insert of a new user without the EXCEPTION block (an
+-- MEASUREMENT ONLY, NOT SAFE: 0014's insert of a new user without the EXCEPTION block (an
 -- error would fail the signup), INSERT only. The floor of a trigger that writes the row.
 create or replace function auth_mirror.mirror_auth_user()
 returns trigger language plpgsql security definer set search_path = '' as $function$

@@ -1,5 +1,5 @@
 //! Group commit's one statement: a batch of verified deliveries stored and applied by
-//! `auth_mirror.ingest_deliveries` (migration 0009), one array per column.
+//! `auth_mirror.ingest_deliveries` (migration 0015), one array per column.
 
 use sqlx::PgConnection;
 

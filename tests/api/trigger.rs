@@ -1,4 +1,4 @@
-//! The `auth.users` mirror trigger (migrations/0005; its function's body since 0008), driven
+//! The `auth.users` mirror trigger (migrations/0005; its function's body since 0014), driven
 //! like Supabase Auth drives it: every auth write runs as `supabase_auth_admin`, and the
 //! mirror is checked through SQL.
 

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APPLY = "migrations/0007_expunge_deleted_users_payloads.sql"
 TRIGGER = "migrations/0005_auth_users_trigger.sql"
-# The trigger function's body since 0008 (0005 keeps its attach and install functions).
-TRIGGER_BODY = "migrations/0008_cheaper_auth_users_trigger.sql"
+# The trigger function's body since 0014 (0005 keeps its attach and install functions).
+TRIGGER_BODY = "migrations/0014_cheaper_auth_users_trigger.sql"
 
 # (name, what the mutant breaks, file, [(old, new), ...], test filters that must catch it)
 MUTANTS = [
@@ -52,7 +52,7 @@ MUTANTS = [
        "case when not v_deletion then p_email end"),
       ("case when not v_deletion then nullif(p_phone, '') end",
        "case when not v_deletion then p_phone end")],
-     # Since 0008 the trigger inserts a new user itself, and the HTTP path drops "" before
+     # Since 0014 the trigger inserts a new user itself, and the HTTP path drops "" before
      # calling the function: the trigger's UPDATE path is where this shows.
      ["trigger::signup::an_update_that_empties_email_and_phone"]),
     ("M8", "user_metadata not carried overwrites the stored one", APPLY,
@@ -105,7 +105,7 @@ MUTANTS = [
      [(") returns text\nlanguage plpgsql\nset search_path = ''",
        ") returns text\nlanguage plpgsql\nsecurity definer\nset search_path = ''")],
      ["trigger::privileges::execute_on_apply_user_state_alone"]),
-    # The trigger's own insert of a new user (0008) must give the row apply_user_state gives.
+    # The trigger's own insert of a new user (0014) must give the row apply_user_state gives.
     ("M20", "the trigger's insert keeps \"\" email and phone", TRIGGER_BODY,
      [("nullif(new.email, ''), nullif(new.phone, '')", "new.email, new.phone")],
      ["trigger::signup::empty_email_and_phone"]),

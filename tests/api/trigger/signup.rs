@@ -191,7 +191,7 @@ async fn empty_email_and_phone_in_auth_users_become_null_in_the_mirror() {
 }
 
 /// An UPDATE goes through `apply_user_state` (the INSERT path has its own copy of the rule for
-/// new users since 0008), and the HTTP path drops `""` before calling it: this is where the
+/// new users since 0014), and the HTTP path drops `""` before calling it: this is where the
 /// function's own `""` to NULL is seen.
 #[tokio::test]
 async fn an_update_that_empties_email_and_phone_mirrors_null() {
