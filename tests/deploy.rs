@@ -20,6 +20,8 @@ mod files;
 #[path = "deploy/running.rs"]
 mod running;
 
+#[path = "deploy/chaos.rs"]
+mod chaos;
 #[path = "deploy/crash.rs"]
 mod crash;
 #[path = "deploy/docker.rs"]

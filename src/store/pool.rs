@@ -20,7 +20,8 @@ pub fn for_deliveries(pool: &PgPool, writers: u32, deadline: Duration) -> PgPool
     ]);
     PgPoolOptions::new()
         .max_connections(writers)
-        .acquire_timeout(deadline)
+        // A connection that takes longer leaves the statement no time: fail with the cause.
+        .acquire_timeout(deadline * 3 / 4)
         .connect_lazy_with(options)
 }
 
