@@ -82,8 +82,13 @@ sql -f src/embedded_db/supabase_auth.sql >/dev/null
 SECRET=$("$SERVICE" secret new)
 WEBHOOK_SECRETS=$SECRET HOST=127.0.0.1 PORT=$SERVICE_PORT "$SERVICE" serve >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
-for _ in $(seq 100); do
+for attempt in $(seq 101); do
     curl -fs "http://127.0.0.1:$SERVICE_PORT/readyz" >/dev/null && break
+    if [ "$attempt" = 101 ]; then
+        echo "the service did not become ready:" >&2
+        cat "$WORK/service.log" >&2
+        exit 1
+    fi
     sleep 0.1
 done
 
