@@ -4,7 +4,7 @@
 #
 # One throwaway PostgreSQL cluster (synchronous_commit on, fsync on: durable commits), one
 # Supabase-shaped database migrated by `auth-mirror migrate`, then in each round:
-#   1. pgbench, bench/ceiling_per_event.sql: the exact statements the service runs today per
+#   1. pgbench, bench/ceiling_per_event.sql: the exact statements the service ran, before group commit, per
 #      new delivery (begin, insert event, savepoint, apply_user_state, release, mark applied,
 #      commit), one event per transaction, CLIENTS clients;
 #   2. pgbench, bench/ceiling_one_statement.sql: one statement storing the event and upserting
@@ -164,7 +164,7 @@ row() { printf '%-5s %-32s %9s %8s %8s %8s %8s %8s %8s %7s %7s\n' "$@"; }
 row round case events/s p99_ms max_ms svc_µs pg_µs fsyncs wal_B rss_MB gen_µs
 pgbench_cases() {
     read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_per_event.sql)
-    row "$round" "pgbench per-event (today's SQL)" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
+    row "$round" "pgbench per-event (pre-batch SQL)" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
     echo "$round ceiling $tps" >>"$RESULTS"
     read -r tps pg_us latency syncs bytes < <(pgbench_run bench/ceiling_one_statement.sql)
     row "$round" "pgbench one statement" "${tps%.*}" - - - "$pg_us" "$syncs" "$bytes" - -
@@ -208,7 +208,7 @@ ratio() {
 }
 echo
 echo "medians over $ROUNDS round(s):"
-printf '  %-44s %10.0f events/s\n' "pgbench per-event ceiling (today's SQL)" "$(of ceiling | median)"
+printf '  %-44s %10.0f events/s\n' "pgbench per-event ceiling (pre-batch SQL)" "$(of ceiling | median)"
 printf '  %-44s %10.0f events/s\n' "pgbench one statement" "$(of one_statement | median)"
 printf '  %-44s %10.0f events/s\n' "service flat out, new users" "$(of creates | median)"
 printf '  %-44s %10.0f events/s\n' "service flat out, realistic mix" "$(of mix | median)"

@@ -1,4 +1,4 @@
--- The SQL auth-mirror runs today for one new after-user-created delivery (src/processing,
+-- The SQL auth-mirror ran, before group commit, for one new after-user-created delivery (src/processing,
 -- src/store/events.rs, src/store/users.rs), statement for statement, one event per
 -- transaction: 7 round trips. Variables from bench/ceiling.sh: :payload (a real delivery
 -- body), :user_metadata, :app_metadata.
