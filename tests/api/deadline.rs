@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use auth_mirror::config::DeliveryConfig;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app_adjusted, spawn_app_with_delivery};
+use crate::helpers::{spawn_app_adjusted, spawn_app_with_delivery, TestApp};
 use crate::payloads::{hook, hook_user};
 
 const DEADLINE: Duration = Duration::from_millis(600);
@@ -16,20 +16,31 @@ const DEADLINE: Duration = Duration::from_millis(600);
 /// Scheduling slack on a busy 2-core CI machine; the lock below is held ten times longer.
 const SLACK: Duration = Duration::from_millis(1_500);
 
-#[tokio::test]
-async fn a_locked_users_table_cannot_hold_a_delivery_past_its_deadline() {
-    let app = spawn_app_with_delivery(DeliveryConfig { deadline: DEADLINE }).await;
-    let user = Uuid::new_v4();
-    let body = hook(
+fn signup(user: Uuid) -> Vec<u8> {
+    hook(
         "after-user-created",
         Uuid::new_v4(),
         hook_user(user, "ada@example.org", "2024-05-01T10:00:00Z"),
-    );
+    )
+}
+
+/// Holds an exclusive lock on `public.users` (as `VACUUM FULL` or a long migration would)
+/// until the transaction is rolled back.
+async fn lock_users(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut lock = app.database.pool.begin().await.expect("begin");
     sqlx::query("lock table public.users in access exclusive mode")
         .execute(&mut *lock)
         .await
         .expect("lock public.users");
+    lock
+}
+
+#[tokio::test]
+async fn a_locked_users_table_cannot_hold_a_delivery_past_its_deadline() {
+    let app = spawn_app_with_delivery(DeliveryConfig { deadline: DEADLINE }).await;
+    let user = Uuid::new_v4();
+    let body = signup(user);
+    let lock = lock_users(&app).await;
 
     let started = Instant::now();
     let response = app.post_signed("/hooks/auth", &body).await;
@@ -71,16 +82,8 @@ async fn past_the_deadline_with_a_full_spool_the_answer_is_503_in_time() {
         config.spool.max_bytes = 0;
     })
     .await;
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(Uuid::new_v4(), "ada@example.org", "2024-05-01T10:00:00Z"),
-    );
-    let mut lock = app.database.pool.begin().await.expect("begin");
-    sqlx::query("lock table public.users in access exclusive mode")
-        .execute(&mut *lock)
-        .await
-        .expect("lock public.users");
+    let body = signup(Uuid::new_v4());
+    let lock = lock_users(&app).await;
 
     let started = Instant::now();
     let response = app.post_signed("/hooks/auth", &body).await;

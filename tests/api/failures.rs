@@ -187,11 +187,7 @@ async fn an_invalid_updated_at_is_stored_as_failed_and_answered_with_success() {
 async fn an_unreachable_database_with_a_full_spool_is_answered_503_with_retry_after() {
     let app = spawn_app_adjusted(|config| config.spool.max_bytes = 0).await;
     app.database.drop_now().await;
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
-    );
+    let body = private_hook("after-user-created", "2024-05-01T10:00:00Z");
 
     let response = app.post_signed("/hooks/auth", &body).await;
 
@@ -214,11 +210,7 @@ async fn an_unreachable_database_with_a_full_spool_is_answered_503_with_retry_af
 async fn an_unreachable_database_gets_the_delivery_spooled_and_answered_with_success() {
     let app = spawn_app().await;
     app.database.drop_now().await;
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
-    );
+    let body = private_hook("after-user-created", "2024-05-01T10:00:00Z");
 
     let response = app.post_signed("/hooks/auth", &body).await;
 
@@ -232,6 +224,15 @@ async fn an_unreachable_database_gets_the_delivery_spooled_and_answered_with_suc
         .filter(|path| path.extension().is_some_and(|extension| extension == "seg"))
         .count();
     assert_eq!(segments, 1);
+}
+
+/// An Auth Hook `name` for a new user with a personal email, created at `created_at`.
+fn private_hook(name: &str, created_at: &str) -> Vec<u8> {
+    hook(
+        name,
+        Uuid::new_v4(),
+        hook_user(Uuid::new_v4(), SECRET_EMAIL, created_at),
+    )
 }
 
 /// Every file under `dir`.
@@ -257,13 +258,10 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn an_unreachable_database_never_blocks_a_signup_at_before_user_created() {
-    let app = spawn_app().await;
+    // Nothing can record it: neither the database nor the spool.
+    let app = spawn_app_adjusted(|config| config.spool.max_bytes = 0).await;
     app.database.drop_now().await;
-    let body = hook(
-        "before-user-created",
-        Uuid::new_v4(),
-        hook_user(Uuid::new_v4(), SECRET_EMAIL, "0001-01-01T00:00:00Z"),
-    );
+    let body = private_hook("before-user-created", "0001-01-01T00:00:00Z");
 
     let response = app.post_signed("/hooks/auth", &body).await;
 
@@ -301,11 +299,7 @@ async fn an_apply_failure_without_a_constraint_is_recorded_by_its_sqlstate_alone
     .execute(&app.database.pool)
     .await
     .unwrap();
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(Uuid::new_v4(), SECRET_EMAIL, "2024-05-01T10:00:00Z"),
-    );
+    let body = private_hook("after-user-created", "2024-05-01T10:00:00Z");
 
     let response = app.post_signed("/hooks/auth", &body).await;
 

@@ -2,9 +2,6 @@
 //! applied exactly once after a restart, and the restarted service takes deliveries again.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use auth_mirror::webhook::WebhookSecrets;
 use nix::sys::signal::{kill, Signal};
@@ -12,22 +9,14 @@ use nix::unistd::Pid;
 use uuid::Uuid;
 
 use crate::running::Running;
-use crate::shutdown::{load, post_signup};
+use crate::shutdown::{load_until_answered, post_signup};
 
 const WORKERS: usize = 8;
 
 #[tokio::test]
 async fn sigkill_mid_load_loses_no_answered_delivery_and_applies_none_twice() {
     let mut running = Running::start(&[]).await;
-    let url = format!("{}/hooks/auth", running.origin());
-    let answered = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| tokio::spawn(load(url.clone(), running.secret.clone(), answered.clone())))
-        .collect();
-    let warm_up = Instant::now();
-    while answered.load(Ordering::Relaxed) < 200 && warm_up.elapsed() < Duration::from_secs(60) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let workers = load_until_answered(&running, WORKERS, 200).await;
 
     // Mid-load: deliveries are queued, in a batch, or committing right now.
     kill(Pid::from_raw(running.service.pid() as i32), Signal::SIGKILL).unwrap();

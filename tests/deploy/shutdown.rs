@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use auth_mirror::webhook::{sign, WebhookKey, WebhookSecrets};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::payloads;
@@ -53,6 +54,26 @@ pub async fn load(url: String, secret: String, answered: Arc<AtomicUsize>) -> Ve
     results
 }
 
+/// Starts `workers` load workers against `running` and waits (at most a minute) until they
+/// have `answers` answers; the workers go on until a request gets no answer.
+pub async fn load_until_answered(
+    running: &Running,
+    workers: usize,
+    answers: usize,
+) -> Vec<JoinHandle<Vec<Answered>>> {
+    let url = format!("{}/hooks/auth", running.origin());
+    let answered = Arc::new(AtomicUsize::new(0));
+    let workers = (0..workers)
+        .map(|_| tokio::spawn(load(url.clone(), running.secret.clone(), answered.clone())))
+        .collect();
+    let warm_up = Instant::now();
+    while answered.load(Ordering::Relaxed) < answers && warm_up.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    workers
+}
+
 /// Posts one signed after-user-created delivery for a new `user`.
 pub async fn post_signup(
     client: &reqwest::Client,
@@ -82,15 +103,7 @@ pub async fn post_signup(
 async fn sigterm_under_load_finishes_in_flight_deliveries_and_stores_every_answered_one() {
     let timeout = SHUTDOWN_TIMEOUT_SECONDS.to_string();
     let mut running = Running::start(&[("SHUTDOWN_TIMEOUT_SECONDS", &timeout)]).await;
-    let url = format!("{}/hooks/auth", running.origin());
-    let answered = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| tokio::spawn(load(url.clone(), running.secret.clone(), answered.clone())))
-        .collect();
-    let warm_up = Instant::now();
-    while answered.load(Ordering::Relaxed) < 50 && warm_up.elapsed() < Duration::from_secs(30) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let workers = load_until_answered(&running, WORKERS, 50).await;
 
     // Hold the deliveries in flight: the apply waits for this lock.
     let mut blocker = running.database.pool.begin().await.unwrap();
