@@ -31,6 +31,8 @@ fn auth_mirror(db: &TestDatabase, args: &[&str], extra: &[(&str, String)]) -> Co
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("DATABASE_URL", db.url())
         .envs(extra.iter().map(|(name, value)| (name, value)))
+        // `serve` keeps its spool in the data folder, relative to here: never the checkout.
+        .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
         .kill_on_drop(true);
     command
