@@ -28,7 +28,8 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
     MIGRATOR.run(&mut connection).await?;
-    tracing::info!(version = latest_version(), "migrations applied");
+    let version = known_versions().into_iter().max().unwrap_or(0);
+    tracing::info!(version, "migrations applied");
     // Again on every run, so a database whose `auth.users` appeared after the trigger
     // migration (or was restored) gets the trigger too. It reports, never fails.
     let installed: bool = sqlx::query_scalar("select auth_mirror.install_auth_users_trigger()")
@@ -43,11 +44,7 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The newest migration this binary knows, which a ready database must have applied.
-pub fn latest_version() -> i64 {
-    MIGRATOR
-        .iter()
-        .map(|migration| migration.version)
-        .max()
-        .unwrap_or(0)
+/// Every migration this binary knows, all of which a ready database must have applied.
+pub fn known_versions() -> Vec<i64> {
+    MIGRATOR.iter().map(|migration| migration.version).collect()
 }

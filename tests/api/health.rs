@@ -25,6 +25,23 @@ async fn readyz_is_ready_on_a_migrated_database() {
 }
 
 #[tokio::test]
+async fn readyz_is_unavailable_while_an_older_numbered_migration_is_pending() {
+    let app = spawn_app().await;
+    // As on a database migrated by a binary without one of this binary's migrations (added
+    // on a branch, numbered below the newest applied one).
+    sqlx::query("delete from auth_mirror._sqlx_migrations where version = 14")
+        .execute(&app.database.pool)
+        .await
+        .expect("forget migration 0014");
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["reason"], "migrations_pending");
+}
+
+#[tokio::test]
 async fn readyz_is_unavailable_before_migrations() {
     let app = spawn_app_with(Setup {
         migrated: false,
