@@ -51,15 +51,9 @@ impl Delivery {
         }
     }
 
-    /// The event only asks to let a signup proceed (`before-user-created`): answering
-    /// anything but success would block the signup for want of a record.
-    pub fn only_allows(&self) -> bool {
-        matches!(&self.parsed, Ok(event) if event.action == Action::Allow)
-    }
-
-    /// What answers a delivery that was spooled instead of stored: what its parse alone says
-    /// (the database applies it when the spool is drained).
-    pub fn outcome_if_spooled(&self) -> Outcome {
+    /// What answers a delivery kept outside the database (spooled) instead of stored: what
+    /// its parse alone says (the database applies it when the spool is drained).
+    pub fn outcome_unstored(&self) -> Outcome {
         match &self.parsed {
             Ok(event) => match &event.action {
                 Action::Mirror(_) => Outcome::Spooled,

@@ -84,7 +84,7 @@ impl GroupCommit {
     /// Stores and applies `delivery` in the next batch; answers after that batch committed,
     /// or with `DeadlinePassed` when that did not happen within the deadline.
     pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, NotStored> {
-        let only_allows = delivery.only_allows();
+        let unstored = delivery.outcome_unstored();
         let (answer, answered) = oneshot::channel();
         let job = Job { delivery, answer };
         let committed = async {
@@ -100,10 +100,7 @@ impl GroupCommit {
         tokio::time::timeout(self.deadline, committed)
             .await
             .unwrap_or(Err(StoreFailure::DeadlinePassed(self.deadline)))
-            .map_err(|source| NotStored {
-                source,
-                only_allows,
-            })
+            .map_err(|source| NotStored { source, unstored })
     }
 }
 

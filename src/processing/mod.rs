@@ -66,9 +66,17 @@ impl Outcome {
 pub struct NotStored {
     #[source]
     source: StoreFailure,
+    /// What the delivery comes to if it is kept outside the database (spooled): what its
+    /// parse alone says (`Delivery::outcome_unstored`).
+    pub unstored: Outcome,
+}
+
+impl NotStored {
     /// The event only asked to let a signup proceed (`before-user-created`); answering
     /// anything but success would block the signup for want of a record.
-    pub only_allows: bool,
+    pub fn only_allows(&self) -> bool {
+        self.unstored == Outcome::Allowed
+    }
 }
 
 /// Why an event is not stored.
@@ -100,7 +108,7 @@ pub async fn process(
         Ok(mut outcomes) => Ok(outcomes.remove(0)),
         Err(error) => Err(NotStored {
             source: error.into(),
-            only_allows: delivery.only_allows(),
+            unstored: delivery.outcome_unstored(),
         }),
     }
 }

@@ -107,9 +107,9 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let parsed = Delivery::parse(source, &delivery, body.clone());
-    let if_spooled = parsed.outcome_if_spooled();
-    let work = context.group_commit.submit(parsed);
+    let work = context
+        .group_commit
+        .submit(Delivery::parse(source, &delivery, body.clone()));
     let stored = metrics.apply_timed(source.as_str(), work).await;
     let outcome = match stored {
         Ok(outcome) => {
@@ -119,11 +119,11 @@ async fn receive(
         // Not in the database within the deadline: durable in the spool instead.
         Err(error) => match context.spool.append(source, &delivery, &body).await {
             Ok(()) => {
-                tracing::warn!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&if_spooled), %error, "delivery spooled: the database did not take it in time");
-                if_spooled
+                tracing::warn!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&error.unstored), %error, "delivery spooled: the database did not take it in time");
+                error.unstored
             }
             // Never block a signup for want of a record (design §2).
-            Err(spool_error) if error.only_allows => {
+            Err(spool_error) if error.only_allows() => {
                 tracing::error!(source = source.as_str(), %error, %spool_error, "before-user-created not recorded; signup allowed");
                 Outcome::Allowed
             }
