@@ -83,7 +83,43 @@ impl Default for BackgroundTasks {
     }
 }
 
+/// A task registered before the runtime serves, started by `BackgroundTasks::start`.
+pub struct PendingTask {
+    name: &'static str,
+    start: Box<dyn FnOnce(&mut BackgroundTasks) + Send>,
+}
+
+impl PendingTask {
+    /// `task`, to be spawned under `name` when the server starts.
+    pub fn new<F, Fut>(name: &'static str, task: F) -> Self
+    where
+        F: FnOnce(StopSignal) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Self {
+            name,
+            start: Box::new(move |tasks| tasks.spawn(name, task)),
+        }
+    }
+}
+
+impl std::fmt::Debug for PendingTask {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_tuple("PendingTask")
+            .field(&self.name)
+            .finish()
+    }
+}
+
 impl BackgroundTasks {
+    /// Spawns the `pending` tasks, in order (they are stopped in that order too).
+    pub fn start(&mut self, pending: Vec<PendingTask>) {
+        for task in pending {
+            (task.start)(self);
+        }
+    }
+
     /// Starts `task` on the runtime; it must return soon after its `StopSignal` fires.
     pub fn spawn<F, Fut>(&mut self, name: &'static str, task: F)
     where

@@ -16,11 +16,10 @@ use crate::config::AppConfig;
 use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
 use crate::processing::retry::{self, WorkerConfig};
-use crate::processing::schedule::RetrySchedule;
 use crate::processing::spool::{drainer, Spool};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, BodyReadTimeout, HookContext};
-use crate::shutdown::{self, BackgroundTasks, Draining};
+use crate::shutdown::{self, BackgroundTasks, Draining, PendingTask};
 use crate::store;
 use crate::webhook::Verifier;
 
@@ -41,29 +40,9 @@ pub struct Application {
     /// Background work started by the composition root (retry worker, spool drainer ...):
     /// stopped after the HTTP server has drained, before the database closes.
     pub tasks: BackgroundTasks,
-    /// The retry worker's set-up, started as a background task when the server runs.
-    retry: Option<RetryTask>,
-    /// Group commit's writers, started with the server; stopped after it has drained, they
-    /// commit what is still queued.
-    writers: Option<Writers>,
-    /// Reconciles started over the admin API: stopped and awaited with the other tasks.
-    reconciles: Runs,
-    /// The spool's drainer, started with the server.
-    drainer: Option<DrainerTask>,
-}
-
-/// What the spool's drainer needs.
-struct DrainerTask {
-    spool: Spool,
-    pool: PgPool,
-    schedule: RetrySchedule,
-}
-
-/// What the retry worker needs; it starts with the server and stops after it has drained.
-struct RetryTask {
-    pool: PgPool,
-    worker: WorkerConfig,
-    metrics: Arc<Metrics>,
+    /// Group commit's writers, the retry worker, the spool's drainer and the reconcile
+    /// stopper: started with the server, stopped after it has drained, in this order.
+    pending: Vec<PendingTask>,
 }
 
 impl Application {
@@ -92,11 +71,6 @@ impl Application {
                 config.spool.dir.display()
             ))
         })?;
-        let drainer = DrainerTask {
-            spool: spool.clone(),
-            pool: pool.clone(),
-            schedule: config.worker.schedule.clone(),
-        };
         let (group_commit, writers) = GroupCommit::new(
             store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
             config.delivery.deadline,
@@ -110,7 +84,6 @@ impl Application {
             spool: spool.clone(),
             metrics: metrics.clone(),
         });
-        let spool = web::Data::new(spool);
         let reconciles = Runs::default();
         let admin = config.admin_token.as_ref().map(|token| {
             web::Data::new(AdminContext::new(
@@ -121,11 +94,15 @@ impl Application {
                 reconciles.clone(),
             ))
         });
-        let retry = RetryTask {
-            pool: pool.clone(),
-            worker: config.worker,
-            metrics: metrics.clone().into_inner(),
-        };
+        let pending = background_tasks(
+            writers,
+            spool.clone(),
+            pool.clone(),
+            config.worker,
+            metrics.clone().into_inner(),
+            reconciles,
+        );
+        let spool = web::Data::new(spool);
         let pool = web::Data::new(pool);
         let body_read_timeout = web::Data::new(BodyReadTimeout(config.http.body_read_timeout));
         let (workers, connections_per_worker) = config
@@ -159,10 +136,7 @@ impl Application {
             draining,
             shutdown_timeout: config.shutdown_timeout,
             tasks: BackgroundTasks::default(),
-            retry: Some(retry),
-            writers: Some(writers),
-            reconciles,
-            drainer: Some(drainer),
+            pending,
         })
     }
 
@@ -182,41 +156,10 @@ impl Application {
         served
     }
 
-    /// Starts group commit's writers, the retry worker and the reconcile stopper as
-    /// background tasks.
+    /// Starts the background tasks set up with the application.
     fn start_background_tasks(&mut self) {
-        if let Some(writers) = self.writers.take() {
-            let writers = Arc::new(writers);
-            for _ in 0..group_commit::WRITERS {
-                let writers = writers.clone();
-                self.tasks
-                    .spawn("group commit", move |stop| writers.run(stop));
-            }
-        }
-        if let Some(RetryTask {
-            pool,
-            worker,
-            metrics,
-        }) = self.retry.take()
-        {
-            self.tasks
-                .spawn("retry", move |stop| retry::run(pool, worker, metrics, stop));
-        }
-        if let Some(DrainerTask {
-            spool,
-            pool,
-            schedule,
-        }) = self.drainer.take()
-        {
-            self.tasks.spawn("spool", move |stop| {
-                drainer::run(spool, pool, schedule, stop)
-            });
-        }
-        let reconciles = self.reconciles.clone();
-        self.tasks.spawn("reconcile", move |mut stop| async move {
-            stop.stopped().await;
-            reconciles.stop().await;
-        });
+        let pending = std::mem::take(&mut self.pending);
+        self.tasks.start(pending);
     }
 
     /// Serves until SIGTERM or SIGINT, then stops in order within the shutdown timeout: no
@@ -249,4 +192,36 @@ impl Application {
         );
         Ok(())
     }
+}
+
+/// The background tasks of one application, in the order they start and stop: group
+/// commit's writers, the retry worker, the spool's drainer, and the stopper of reconciles.
+fn background_tasks(
+    writers: Writers,
+    spool: Spool,
+    pool: PgPool,
+    worker: WorkerConfig,
+    metrics: Arc<Metrics>,
+    reconciles: Runs,
+) -> Vec<PendingTask> {
+    let writers = Arc::new(writers);
+    let mut tasks: Vec<PendingTask> = (0..group_commit::WRITERS)
+        .map(|_| {
+            let writers = writers.clone();
+            PendingTask::new("group commit", move |stop| writers.run(stop))
+        })
+        .collect();
+    let schedule = worker.schedule.clone();
+    let drainer_pool = pool.clone();
+    tasks.push(PendingTask::new("retry", move |stop| {
+        retry::run(pool, worker, metrics, stop)
+    }));
+    tasks.push(PendingTask::new("spool", move |stop| {
+        drainer::run(spool, drainer_pool, schedule, stop)
+    }));
+    tasks.push(PendingTask::new("reconcile", move |mut stop| async move {
+        stop.stopped().await;
+        reconciles.stop().await;
+    }));
+    tasks
 }
