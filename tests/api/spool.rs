@@ -221,9 +221,14 @@ async fn the_spool_a_stopped_instance_left_is_drained_by_another() {
     let left = stopped.dir().to_owned();
     drop(stopped);
 
-    let drained = drainer::drain_orphans(&this, &fixture.database.pool, &RetrySchedule::default())
-        .await
-        .unwrap();
+    let drained = Drainer::new(
+        this,
+        fixture.database.pool.clone(),
+        RetrySchedule::default(),
+    )
+    .drain_orphans()
+    .await
+    .unwrap();
 
     assert_eq!(drained.records, 3);
     assert_eq!(fixture.stored().await, in_spool_order());

@@ -66,14 +66,6 @@ impl Drainer {
         }
     }
 
-    fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn schedule(&self) -> &RetrySchedule {
-        &self.schedule
-    }
-
     /// One pass: stores every record of every segment sealed now (sealing the segment being
     /// appended to when no other is), deleting each segment once it is done.
     pub async fn drain(&mut self) -> Result<Drained, DrainError> {
@@ -132,6 +124,26 @@ impl Drainer {
         Ok(())
     }
 
+    /// Drains the spools that instances no longer running left in `SPOOL_DIR` (several
+    /// `serve` on one data folder; never on Fly, where each machine has its own volume) into
+    /// this drainer's database.
+    pub async fn drain_orphans(&self) -> Result<Drained, DrainError> {
+        let mut total = Drained::default();
+        for orphan in self.spool.orphans().await {
+            tracing::info!(
+                folder = %orphan.dir().display(),
+                records = orphan.depth().records,
+                "spool: draining the spool of an instance no longer running"
+            );
+            let mut drainer = Drainer::new(orphan, self.pool.clone(), self.schedule.clone());
+            let drained = drainer.drain().await?;
+            total.records += drained.records;
+            total.damaged += drained.damaged;
+            total.segments += drained.segments;
+        }
+        Ok(total)
+    }
+
     /// One line and one count per damaged record; nothing of its content.
     fn report(&self, id: SegmentId, offset: usize, len: usize, kind: Damage) {
         tracing::warn!(
@@ -146,29 +158,6 @@ impl Drainer {
         };
         self.spool.metrics().damaged.get_or_create(&labels).inc();
     }
-}
-
-/// Drains the spools that instances no longer running left in `SPOOL_DIR` (several `serve`
-/// on one data folder; never on Fly, where each machine has its own volume).
-pub async fn drain_orphans(
-    spool: &Spool,
-    pool: &PgPool,
-    schedule: &RetrySchedule,
-) -> Result<Drained, DrainError> {
-    let mut total = Drained::default();
-    for orphan in spool.orphans().await {
-        tracing::info!(
-            folder = %orphan.dir().display(),
-            records = orphan.depth().records,
-            "spool: draining the spool of an instance no longer running"
-        );
-        let mut drainer = Drainer::new(orphan, pool.clone(), schedule.clone());
-        let drained = drainer.drain().await?;
-        total.records += drained.records;
-        total.damaged += drained.damaged;
-        total.segments += drained.segments;
-    }
-    Ok(total)
 }
 
 /// The drainer's loop, run as one of the composition root's background tasks: drains
@@ -208,9 +197,7 @@ pub async fn run(spool: Spool, pool: PgPool, schedule: RetrySchedule, mut stop: 
                 None if spool.depth().bytes > 0 => {}
                 None => {
                     // Idle: a good time to take over what a stopped instance left.
-                    if let Err(error) =
-                        drain_orphans(&spool, drainer.pool(), drainer.schedule()).await
-                    {
+                    if let Err(error) = drainer.drain_orphans().await {
                         tracing::debug!(%error, "spool: cannot drain another instance's spool now");
                     }
                     let _ = tokio::time::timeout(IDLE_POLL, spool.appended()).await;
