@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use auth_mirror::config::DeliveryConfig;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app_adjusted, spawn_app_with_delivery, TestApp};
+use crate::helpers::{spawn_app_adjusted, TestApp};
 use crate::payloads::{hook, hook_user};
 
 const DEADLINE: Duration = Duration::from_millis(600);
@@ -37,7 +37,8 @@ async fn lock_users(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres>
 
 #[tokio::test]
 async fn a_locked_users_table_cannot_hold_a_delivery_past_its_deadline() {
-    let app = spawn_app_with_delivery(DeliveryConfig { deadline: DEADLINE }).await;
+    let app =
+        spawn_app_adjusted(|config| config.delivery = DeliveryConfig { deadline: DEADLINE }).await;
     let user = Uuid::new_v4();
     let body = signup(user);
     let lock = lock_users(&app).await;

@@ -16,9 +16,7 @@ use uuid::Uuid;
 
 use auth_mirror::config::DeliveryConfig;
 
-use crate::helpers::{
-    sabotage, spawn_app_adjusted, spawn_app_with_delivery, TestApp, PRIVATE_EMAIL,
-};
+use crate::helpers::{sabotage, spawn_app_adjusted, TestApp, PRIVATE_EMAIL};
 use crate::payloads::{hook, hook_user};
 use crate::signature::metric;
 
@@ -35,7 +33,7 @@ fn holding_commits() -> DeliveryConfig {
 }
 
 async fn spawn_app_holding_commits() -> TestApp {
-    spawn_app_with_delivery(holding_commits()).await
+    spawn_app_adjusted(|config| config.delivery = holding_commits()).await
 }
 
 /// Makes every commit that stored an event wait for `COMMIT_LOCK`; with `fail`, the commit

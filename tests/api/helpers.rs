@@ -12,8 +12,8 @@ mod server;
 
 pub use app::{
     spawn_admin_app, spawn_admin_app_with, spawn_app, spawn_app_adjusted, spawn_app_with,
-    spawn_app_with_delivery, spawn_app_with_limits, spawn_app_with_secrets, unix_now, AdminSetup,
-    TestApp, ADMIN_TOKEN, MAX_BODY_BYTES, TOLERANCE_SECONDS,
+    spawn_app_with_secrets, unix_now, AdminSetup, TestApp, ADMIN_TOKEN, MAX_BODY_BYTES,
+    TOLERANCE_SECONDS,
 };
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};

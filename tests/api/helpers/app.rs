@@ -84,31 +84,9 @@ pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
     .await
 }
 
-/// Starts the app with `MAX_CONNECTIONS` and `BODY_READ_TIMEOUT_MS` as `http` says.
-pub async fn spawn_app_with_limits(http: HttpLimits) -> TestApp {
-    spawn_app_full(
-        Setup::default(),
-        WebhookSecrets::generate(),
-        None,
-        |config| config.http = http,
-    )
-    .await
-}
-
 /// Starts the app with the admin API on a database set up as `setup` says.
 pub async fn spawn_admin_app_with(setup: Setup, admin: AdminSetup) -> TestApp {
     spawn_app_full(setup, WebhookSecrets::generate(), Some(admin), |_| {}).await
-}
-
-/// Starts the app with `delivery` (the delivery deadline) instead of the defaults.
-pub async fn spawn_app_with_delivery(delivery: DeliveryConfig) -> TestApp {
-    spawn_app_full(
-        Setup::default(),
-        WebhookSecrets::generate(),
-        None,
-        |config| config.delivery = delivery,
-    )
-    .await
 }
 
 /// Starts the app with its test configuration changed by `adjust` first.

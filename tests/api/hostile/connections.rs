@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use auth_mirror::config::HttpLimits;
 
-use crate::helpers::{spawn_app_with_limits, RawConnection};
+use crate::helpers::{spawn_app_adjusted, RawConnection};
 use crate::signature::new_user_hook;
 
 /// How long a test waits for the server at most: a bound on the test, not a speed claim.
@@ -15,10 +15,12 @@ const UNSERVED_FOR: Duration = Duration::from_millis(1_500);
 
 #[tokio::test]
 async fn a_connection_over_the_cap_waits_until_another_closes() {
-    let app = spawn_app_with_limits(HttpLimits {
-        max_connections: 2,
-        // The holders' bodies never come: they must hold for the whole test.
-        body_read_timeout: Duration::from_secs(600),
+    let app = spawn_app_adjusted(|config| {
+        config.http = HttpLimits {
+            max_connections: 2,
+            // The holders' bodies never come: they must hold for the whole test.
+            body_read_timeout: Duration::from_secs(600),
+        }
     })
     .await;
     // Two connections in the middle of a request (headers sent, body awaited).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use auth_mirror::config::HttpLimits;
 
 use crate::helpers::{
-    chunked, spawn_admin_app, spawn_app_with_limits, AdminSetup, RawConnection, TestApp,
+    chunked, spawn_admin_app, spawn_app_adjusted, AdminSetup, RawConnection, TestApp,
 };
 use crate::signature::{assert_error_body, assert_nothing_stored, new_user_hook, ENDPOINTS};
 
@@ -60,7 +60,7 @@ async fn assert_trickle_is_cut_off(app: &TestApp, path: &str, framing: Framing) 
 
 #[tokio::test]
 async fn a_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
-    let app = spawn_app_with_limits(limits()).await;
+    let app = spawn_app_adjusted(|config| config.http = limits()).await;
 
     for path in ENDPOINTS {
         assert_trickle_is_cut_off(&app, path, Framing::ContentLength).await;
@@ -70,7 +70,7 @@ async fn a_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
 
 #[tokio::test]
 async fn a_chunked_body_trickled_slower_than_the_read_timeout_is_cut_off_with_408() {
-    let app = spawn_app_with_limits(limits()).await;
+    let app = spawn_app_adjusted(|config| config.http = limits()).await;
 
     // Without this, actix would keep the connection to drain the rest of a dropped chunked
     // body, for as long as the client trickles it or stays silent.
@@ -82,7 +82,7 @@ async fn a_chunked_body_trickled_slower_than_the_read_timeout_is_cut_off_with_40
 
 #[tokio::test]
 async fn a_body_sent_in_pieces_within_the_read_timeout_is_accepted() {
-    let app = spawn_app_with_limits(limits()).await;
+    let app = spawn_app_adjusted(|config| config.http = limits()).await;
     let body = new_user_hook();
     let mut connection = RawConnection::open(&app).await;
     connection
