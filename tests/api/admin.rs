@@ -2,10 +2,12 @@
 //! expunged and retained, through HTTP against the real app and PostgreSQL.
 
 mod access;
+mod answers;
 mod bad_input;
 mod bulk;
 mod cli;
 mod concurrency;
+mod guessing;
 mod listing;
 mod openapi;
 mod reconcile;
