@@ -10,6 +10,7 @@ mod concurrency;
 mod guessing;
 mod listing;
 mod openapi;
+mod private_schema;
 mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;

@@ -43,11 +43,15 @@ fn budgets(per_address: u32, overall: u32) -> impl FnOnce(&mut AppConfig) {
     }
 }
 
-/// Behind Fly's proxy as the tests play it: the loopback peer is trusted to name the client
-/// in `Fly-Client-IP`.
-fn behind_fly(config: &mut AppConfig) {
-    config.security.client_addresses.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    config.security.client_addresses.header = "fly-client-ip".to_owned();
+/// `budgets`, behind Fly's proxy as the tests play it: the loopback peer is trusted to name
+/// the client in `Fly-Client-IP`.
+fn behind_fly(per_address: u32, overall: u32) -> impl FnOnce(&mut AppConfig) {
+    move |config: &mut AppConfig| {
+        budgets(per_address, overall)(config);
+        let addresses = &mut config.security.client_addresses;
+        addresses.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        addresses.header = "fly-client-ip".to_owned();
+    }
 }
 
 /// `GET /admin/stats` with `token`, claiming to come from `client` in `Fly-Client-IP`.
@@ -116,11 +120,7 @@ async fn a_client_cannot_escape_its_budget_by_claiming_other_addresses() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_has_its_own_budget() {
-    let app = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
-        budgets(2, 1_000)(config);
-        behind_fly(config);
-    })
-    .await;
+    let app = spawn_admin_app_adjusted(AdminSetup::default(), behind_fly(2, 1_000)).await;
 
     for _ in 0..2 {
         assert_eq!(stats(&app, WRONG, "203.0.113.1").await.status(), 401);
@@ -133,11 +133,7 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_budget() {
 
 #[tokio::test]
 async fn guessing_from_many_addresses_meets_the_overall_budget_but_spares_a_known_operator() {
-    let app = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
-        budgets(1_000, 5)(config);
-        behind_fly(config);
-    })
-    .await;
+    let app = spawn_admin_app_adjusted(AdminSetup::default(), behind_fly(1_000, 5)).await;
     let operator = "198.51.100.9";
     assert_eq!(stats(&app, ADMIN_TOKEN, operator).await.status(), 200);
 
