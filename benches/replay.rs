@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use auth_mirror::config::AppConfig;
+use auth_mirror::config::{AdminToken, AppConfig};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
@@ -19,7 +19,7 @@ use sqlx::PgPool;
 #[path = "support/mod.rs"]
 mod support;
 
-const TOKEN: &str = "bench-admin-token";
+const TOKEN: &str = "bench-admin-token-5e0c9a27f4d1b83e";
 
 fn main() {
     let events = std::env::args()
@@ -117,7 +117,7 @@ async fn store_failed_events(pool: &PgPool, events: usize, due_now: bool) {
 fn start(pool: &PgPool, schedule: &str) -> String {
     let secrets = WebhookSecrets::parse(&WebhookSecrets::generate()).expect("secret");
     let config = AppConfig {
-        admin_token: Some(SecretString::from(TOKEN)),
+        admin_token: Some(AdminToken::new(SecretString::from(TOKEN)).expect("a strong token")),
         worker: WorkerConfig::with_schedule(schedule.parse().expect("schedule")),
         ..support::app_config(secrets)
     };

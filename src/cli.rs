@@ -136,7 +136,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = crate::shutdown::DEFAULT_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_seconds: u64,
 
-    /// Bearer token of the admin API under `/admin` (at least 16 characters); unset
+    /// Bearer token of the admin API under `/admin` (at least 32 random characters); unset
     /// disables it.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
     pub admin_token: Option<SecretString>,
@@ -158,6 +158,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOOL_MAX_BYTES", default_value_t = SpoolConfig::DEFAULT_MAX_BYTES,
           value_parser = clap::value_parser!(u64).range(1024 * 1024..))]
     pub spool_max_bytes: u64,
+
+    /// Metrics port, trusted proxies, cookies, console sessions.
+    #[command(flatten)]
+    pub security: crate::config::security::SecurityArgs,
 }
 
 impl ServeArgs {

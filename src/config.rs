@@ -1,13 +1,17 @@
 //! The validated configuration the application is built from.
 
+mod admin_token;
+pub mod security;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secrecy::SecretString;
-
 use crate::processing::retry::WorkerConfig;
 use crate::webhook::WebhookSecrets;
+
+pub use admin_token::{AdminToken, WeakToken};
+pub use security::{ClientAddressConfig, CookiePolicy, MetricsConfig, SecurityConfig};
 
 /// Everything `Application::build` needs besides the database pool.
 #[derive(Debug, Clone)]
@@ -18,7 +22,7 @@ pub struct AppConfig {
     pub shutdown_timeout: Duration,
     pub webhook: WebhookConfig,
     /// `ADMIN_TOKEN`: the admin API's bearer token; `None` disables `/admin` entirely.
-    pub admin_token: Option<SecretString>,
+    pub admin_token: Option<AdminToken>,
     /// The retry worker: `RETRY_SCHEDULE`, `EVENT_RETENTION`.
     pub worker: WorkerConfig,
     pub delivery: DeliveryConfig,
@@ -27,6 +31,10 @@ pub struct AppConfig {
     pub spool: SpoolConfig,
     /// `MAX_CONNECTIONS`, `BODY_READ_TIMEOUT_MS`.
     pub http: HttpLimits,
+    /// `METRICS_PORT`, `METRICS_ON_PUBLIC_PORT`.
+    pub metrics: MetricsConfig,
+    /// Trusted proxies, cookies, console sessions, throttling of failed admin tokens.
+    pub security: SecurityConfig,
 }
 
 /// How a verified delivery is made durable.

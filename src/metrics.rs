@@ -2,6 +2,7 @@
 //! Labels are fixed vocabularies (sources, outcomes, reasons, route patterns): never a user,
 //! an email, a path with an id, or anything else from a request.
 
+mod http;
 mod pool;
 mod spool;
 
@@ -15,6 +16,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+pub use http::{method_label, AdminAuthLabels, RequestLabels, OTHER_METHOD, UNMATCHED_ROUTE};
 pub use spool::{DamageLabels, SpoolMetrics};
 
 /// A family of latency histograms (seconds).
@@ -44,14 +46,6 @@ pub struct RejectionLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SourceLabels {
     pub source: &'static str,
-}
-
-/// Labels of an HTTP request: the route pattern (not the path), method and status code.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-    pub route: String,
-    pub method: String,
-    pub status: u16,
 }
 
 /// Labels of a retried or replayed event: `applied`, `still_failing` or `ignored`.
@@ -91,6 +85,8 @@ pub struct Metrics {
     pub batch_deliveries: Histogram,
     /// The durable spool: depth, appended, drained, damaged.
     pub spool: SpoolMetrics,
+    /// Admin credentials refused, by where they were presented and why.
+    pub admin_auth_refusals: Family<AdminAuthLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -160,6 +156,12 @@ impl Default for Metrics {
         );
         let spool = SpoolMetrics::default();
         spool.register(&mut registry);
+        let admin_auth_refusals = Family::<AdminAuthLabels, Counter>::default();
+        registry.register(
+            "admin_auth_refusals",
+            "Admin tokens refused (bearer or console sign-in), as wrong or throttled",
+            admin_auth_refusals.clone(),
+        );
         Self {
             registry,
             batch_deliveries,
@@ -174,6 +176,7 @@ impl Default for Metrics {
             events,
             duplicates,
             spool,
+            admin_auth_refusals,
         }
     }
 }
@@ -211,6 +214,13 @@ impl Metrics {
             .get_or_create(&SourceLabels { source })
             .observe(started.elapsed().as_secs_f64());
         result
+    }
+
+    /// Counts one admin token refused `via` the bearer check or the sign-in form.
+    pub fn admin_auth_refused(&self, via: &'static str, reason: &'static str) {
+        self.admin_auth_refusals
+            .get_or_create(&AdminAuthLabels { via, reason })
+            .inc();
     }
 
     pub fn rejected(&self, reason: &'static str) {

@@ -1,7 +1,8 @@
 //! The composition root: builds the HTTP application from a configuration and a pool. Used
 //! by `main` and by the tests alike.
 
-use std::net::TcpListener;
+mod listeners;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ use crate::shutdown::{self, BackgroundTasks, Draining, PendingTask};
 use crate::store;
 use crate::webhook::Verifier;
 
+pub use listeners::{ListenError, Listeners};
+
 /// actix refuses more worker threads than this.
 const ACTIX_MAX_WORKERS: usize = 512;
 
@@ -34,6 +37,7 @@ fn available_threads() -> usize {
 /// A bound, not yet running, HTTP server.
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
     draining: Draining,
     shutdown_timeout: Duration,
@@ -46,20 +50,27 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener (port 0: any free port) and wires the routes.
+    /// Binds the listeners (port 0: any free port) and wires the routes.
     pub fn build(config: AppConfig, pool: PgPool) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.listen)?;
-        Self::from_listener(listener, config, pool)
+        let listeners =
+            Listeners::bind(config.listen, &config.metrics).map_err(std::io::Error::other)?;
+        Self::from_listeners(listeners, config, pool)
     }
 
-    /// Wires the routes onto a listener bound beforehand (`serve` binds it before starting
-    /// anything else, so a busy port fails at once); `config.listen` is not used.
-    pub fn from_listener(
-        listener: TcpListener,
+    /// Wires the routes onto listeners bound beforehand (`serve` binds them before starting
+    /// anything else, so a busy port fails at once); `config.listen` and
+    /// `config.metrics.listen` are not used.
+    pub fn from_listeners(
+        listeners: Listeners,
         config: AppConfig,
         pool: PgPool,
     ) -> std::io::Result<Self> {
+        let listener = listeners.public;
         let port = listener.local_addr()?.port();
+        let metrics_port = match &listeners.metrics {
+            Some(listener) => Some(listener.local_addr()?.port()),
+            None => None,
+        };
         let mut metrics = Metrics::default();
         metrics.observe_pool(pool.clone());
         let metrics = web::Data::new(metrics);
@@ -88,13 +99,14 @@ impl Application {
         let admin = config.admin_token.as_ref().map(|token| {
             web::Data::new(AdminContext::new(
                 token,
+                &config.security,
                 pool.clone(),
                 config.worker.schedule.clone(),
                 metrics.clone().into_inner(),
                 reconciles.clone(),
             ))
         });
-        let pending = background_tasks(
+        let mut pending = background_tasks(
             writers,
             spool.clone(),
             pool.clone(),
@@ -102,6 +114,11 @@ impl Application {
             metrics.clone().into_inner(),
             reconciles,
         );
+        if let Some(listener) = listeners.metrics {
+            pending.push(routes::metrics_server(listener, metrics.clone())?);
+        }
+        let metrics_on_public_port = config.metrics.on_public_port;
+        let client_addresses = web::Data::new(config.security.client_addresses.clone());
         let spool = web::Data::new(spool);
         let pool = web::Data::new(pool);
         let body_read_timeout = web::Data::new(BodyReadTimeout(config.http.body_read_timeout));
@@ -112,14 +129,15 @@ impl Application {
             App::new()
                 .wrap(from_fn(routes::guard_body))
                 .wrap(from_fn(routes::observe))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<routes::RequestSpan>::new())
+                .app_data(client_addresses.clone())
                 .app_data(draining_data.clone())
                 .app_data(body_read_timeout.clone())
                 .app_data(pool.clone())
                 .app_data(spool.clone())
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
-                .configure(routes::configure)
+                .configure(|routes| routes::configure(routes, metrics_on_public_port))
                 .configure(|config| routes::admin::configure(config, admin.clone()))
         })
         // `MAX_CONNECTIONS` across all workers: actix's cap is per worker.
@@ -132,6 +150,7 @@ impl Application {
         .run();
         Ok(Self {
             port,
+            metrics_port,
             server,
             draining,
             shutdown_timeout: config.shutdown_timeout,
@@ -143,6 +162,11 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Serves until the runtime ends or the server is stopped (tests, benchmarks); the

@@ -84,6 +84,12 @@ async fn an_invalid_setting_stops_start_up_naming_the_variable() {
         ("EVENT_RETENTION", "forever"),
         ("EVENT_RETENTION", "1s"),
         ("ADMIN_TOKEN", ""),
+        ("METRICS_PORT", "8080"),
+        ("METRICS_PORT", "on"),
+        ("TRUSTED_PROXIES", "fly-proxy"),
+        ("CLIENT_ADDRESS_HEADER", "client ip"),
+        ("SECURE_COOKIES", "sometimes"),
+        ("ADMIN_SESSION_IDLE_TIMEOUT", "1d"),
     ];
 
     for (variable, value) in cases {
@@ -145,7 +151,12 @@ async fn the_embedded_database_gets_a_development_secret_kept_across_restarts() 
     // The same invocation again (new webhook-id, as on Supabase's retries): the event stored
     // by the first run is still there, so this one is a duplicate.
     assert_eq!(second.deliver(&secret, &hook).await, 200);
-    let metrics = second.get("/metrics").await.text().await.unwrap();
+    let metrics = second.metrics().await;
+    assert_eq!(
+        second.get("/metrics").await.status(),
+        404,
+        "not on the public port"
+    );
     assert!(
         metrics.contains(
             "auth_mirror_deliveries_total{source=\"auth_hook\",outcome=\"duplicate\"} 1\n"

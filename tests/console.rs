@@ -17,5 +17,6 @@ mod console {
     mod forms;
     mod http;
     mod pages;
+    mod sessions;
     mod setup;
 }

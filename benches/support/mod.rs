@@ -5,7 +5,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, SpoolConfig, WebhookConfig};
+use auth_mirror::config::{
+    AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
+    WebhookConfig,
+};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::webhook::WebhookSecrets;
 
@@ -120,5 +123,11 @@ pub fn app_config(secrets: WebhookSecrets) -> AppConfig {
             std::path::Path::new("."),
             SpoolConfig::DEFAULT_MAX_BYTES,
         ),
+        // No metrics listener: the benchmarks read the database, not /metrics.
+        metrics: MetricsConfig {
+            listen: None,
+            on_public_port: false,
+        },
+        security: SecurityConfig::default(),
     }
 }

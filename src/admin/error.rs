@@ -24,6 +24,8 @@ pub enum InputError {
     LimitTooLarge(i64),
     #[error("unknown or malformed parameter: {0}")]
     UnknownParameter(String),
+    #[error("{0} must not contain a NUL character (\\u0000), which PostgreSQL cannot take")]
+    NulCharacter(&'static str),
 }
 
 impl InputError {
@@ -40,6 +42,7 @@ impl InputError {
             Self::InvalidLimit => "invalid_limit",
             Self::LimitTooLarge(_) => "limit_too_large",
             Self::UnknownParameter(_) => "invalid_parameter",
+            Self::NulCharacter(_) => "nul_character",
         }
     }
 }

@@ -38,6 +38,26 @@ impl RawFilter {
     pub fn audit(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// PostgreSQL cannot take a NUL character in any text (valid UTF-8 it takes whole): a
+    /// filter holding one is bad input, named, not a database failure.
+    fn refuse_nul(&self) -> Result<(), InputError> {
+        let fields = [
+            ("status", &self.status),
+            ("source", &self.source),
+            ("kind", &self.kind),
+            ("user_id", &self.user_id),
+            ("since", &self.since),
+            ("until", &self.until),
+        ];
+        match fields
+            .into_iter()
+            .find(|(_, value)| value.as_ref().is_some_and(|v| v.contains('\0')))
+        {
+            Some((name, _)) => Err(InputError::NulCharacter(name)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Parsed filters; `None` matches everything.
@@ -55,6 +75,7 @@ impl TryFrom<&RawFilter> for EventFilter {
     type Error = InputError;
 
     fn try_from(raw: &RawFilter) -> Result<Self, Self::Error> {
+        raw.refuse_nul()?;
         let status = raw
             .status
             .as_deref()
@@ -129,6 +150,8 @@ mod tests {
             ("kind", "", InputError::InvalidKind),
             ("user_id", "42", InputError::InvalidUserId),
             ("since", "yesterday", InputError::InvalidTime("since")),
+            ("kind", "a\0b", InputError::NulCharacter("kind")),
+            ("status", "failed\0", InputError::NulCharacter("status")),
             (
                 "until",
                 "2024-13-01T00:00:00Z",

@@ -4,23 +4,27 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use secrecy::{ExposeSecret, SecretString};
 
 use super::database::Database;
 use super::secrets;
 use crate::cli::ServeArgs;
-use crate::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
+use crate::config::{
+    AdminToken, AppConfig, CookiePolicy, DeliveryConfig, HttpLimits, WebhookConfig,
+};
 use crate::processing::retry::WorkerConfig;
-use crate::startup::Application;
+use crate::startup::{Application, Listeners};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let admin_token = admin_token(&args)?;
+    let admin_token = args.admin_token.clone().map(AdminToken::new).transpose()?;
+    let embedded_database = args.database.database_url.is_none();
+    let metrics = args
+        .security
+        .metrics(args.host, args.port)
+        .map_err(anyhow::Error::msg)?;
     // First, so that a busy port fails at once, before any cluster is created or started.
     let listen = SocketAddr::new(args.host, args.port);
-    let listener = std::net::TcpListener::bind(listen).with_context(|| {
-        format!("cannot listen on {listen} (HOST, PORT): choose another PORT or stop what uses it")
-    })?;
-    let secrets = secrets::resolve(&args, args.database.database_url.is_none())?;
+    let listeners = Listeners::bind(listen, &metrics)?;
+    let secrets = secrets::resolve(&args, embedded_database)?;
     let database = Database::open(&args.database).await?;
     if !args.skip_migrations {
         database.migrate().await?;
@@ -46,24 +50,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             max_connections: args.max_connections as usize,
             body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
         },
+        metrics,
+        security: args.security.config(embedded_database),
     };
-    let application = Application::from_listener(listener, config, database.pool.clone())
-        .with_context(|| format!("cannot listen on {listen} (HOST, PORT)"))?;
+    let insecure_cookies = config.admin_token.is_some()
+        && config.security.cookies == CookiePolicy::InsecureForDevelopment;
+    let application = Application::from_listeners(listeners, config, database.pool.clone())
+        .with_context(|| format!("cannot serve on {listen} (HOST, PORT)"))?;
     secrets.announce();
-    tracing::info!(host = %args.host, port = application.port(), "auth-mirror is listening");
+    if insecure_cookies {
+        tracing::warn!("console session cookies are not Secure (SECURE_COOKIES=false, the default on the embedded development database): for plain HTTP on your own machine only");
+    }
+    tracing::info!(host = %args.host, port = application.port(), metrics_port = application.metrics_port(), "auth-mirror is listening");
     // Stops in order on SIGTERM/SIGINT; the database is closed last, whatever happened.
     let served = application.run_until_signalled().await;
     database.close().await?;
     served
-}
-
-/// `ADMIN_TOKEN`, long enough not to be guessed (and never empty, which would let `Bearer `
-/// through). The value is not echoed.
-fn admin_token(args: &ServeArgs) -> anyhow::Result<Option<SecretString>> {
-    match &args.admin_token {
-        Some(token) if token.expose_secret().chars().count() < 16 => anyhow::bail!(
-            "ADMIN_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 32`)"
-        ),
-        token => Ok(token.clone()),
-    }
 }

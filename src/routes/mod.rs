@@ -3,11 +3,13 @@
 pub mod admin;
 mod body;
 mod body_guard;
+pub mod client_address;
 mod error;
 mod health;
 mod hooks;
 mod metrics;
 mod observe;
+mod request_span;
 
 use actix_web::web;
 
@@ -15,14 +17,19 @@ pub use admin::AdminContext;
 pub use body_guard::{guard_body, BodyReadTimeout};
 pub use error::ApiError;
 pub use hooks::HookContext;
+pub use metrics::metrics_server;
 pub use observe::observe;
+pub use request_span::RequestSpan;
 
-/// The whole route table.
-pub fn configure(config: &mut web::ServiceConfig) {
+/// The whole route table of the public port; `/metrics` only with `metrics_on_public_port`
+/// (`METRICS_ON_PUBLIC_PORT`), else it has a port of its own (`metrics_server`).
+pub fn configure(config: &mut web::ServiceConfig, metrics_on_public_port: bool) {
+    if metrics_on_public_port {
+        config.route("/metrics", web::get().to(metrics::metrics));
+    }
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::metrics))
         .route("/hooks/auth", web::post().to(hooks::auth_hook))
         .route("/hooks/db", web::post().to(hooks::db_event))
         .default_service(web::to(not_found));

@@ -12,15 +12,12 @@ use actix_web::web;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::shutdown::Draining;
 
-/// Label of requests that matched no route (the path itself is never a label).
-const UNMATCHED: &str = "unmatched";
-
 pub async fn observe(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
     let metrics = request.app_data::<web::Data<Metrics>>().cloned();
     let draining = request.app_data::<web::Data<Draining>>().cloned();
     let mut response = next.call(request).await?;
@@ -33,14 +30,11 @@ pub async fn observe(
             .set_connection_type(ConnectionType::Close);
     }
     if let Some(metrics) = metrics {
-        let labels = RequestLabels {
-            route: response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| UNMATCHED.to_owned()),
-            method,
-            status: response.status().as_u16(),
-        };
+        let labels = RequestLabels::new(
+            response.request().match_pattern(),
+            &method,
+            response.status().as_u16(),
+        );
         metrics.request_answered(labels, started.elapsed());
     }
     Ok(response)

@@ -1,6 +1,7 @@
 //! Storage: every SQL statement of the service lives under this module.
 
 pub mod admin_events;
+pub mod admin_sessions;
 pub mod bootstrap;
 pub mod claims;
 mod error;

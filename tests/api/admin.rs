@@ -2,12 +2,15 @@
 //! expunged and retained, through HTTP against the real app and PostgreSQL.
 
 mod access;
+mod answers;
 mod bad_input;
 mod bulk;
 mod cli;
 mod concurrency;
+mod guessing;
 mod listing;
 mod openapi;
+mod private_schema;
 mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;

@@ -96,6 +96,7 @@ async fn serve_with_skip_migrations_creates_nothing_and_is_not_ready() {
         &[
             ("HOST", "127.0.0.1".to_owned()),
             ("PORT", port.to_string()),
+            ("METRICS_PORT", "off".to_owned()),
             (
                 "WEBHOOK_SECRETS",
                 auth_mirror::webhook::WebhookSecrets::generate(),

@@ -9,12 +9,7 @@ use crate::payloads::{auth_row, db_event, hook, hook_user};
 
 /// The value of the `auth_mirror_duplicates_total` series with these labels, if any.
 async fn duplicates_counted(app: &TestApp, source: &str, first_outcome: &str) -> Option<u64> {
-    let text = app
-        .get("/metrics")
-        .await
-        .text()
-        .await
-        .expect("metrics text");
+    let text = app.metrics().await;
     let series = format!(
         "auth_mirror_duplicates_total{{source=\"{source}\",first_outcome=\"{first_outcome}\"}} "
     );

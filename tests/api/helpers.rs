@@ -11,9 +11,9 @@ mod raw_http;
 mod server;
 
 pub use app::{
-    spawn_admin_app, spawn_admin_app_with, spawn_app, spawn_app_adjusted, spawn_app_with,
-    spawn_app_with_secrets, unix_now, AdminSetup, TestApp, ADMIN_TOKEN, MAX_BODY_BYTES,
-    TOLERANCE_SECONDS,
+    spawn_admin_app, spawn_admin_app_adjusted, spawn_admin_app_with, spawn_app, spawn_app_adjusted,
+    spawn_app_with, spawn_app_with_secrets, unix_now, AdminSetup, TestApp, ADMIN_TOKEN,
+    MAX_BODY_BYTES, TOLERANCE_SECONDS,
 };
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};

@@ -128,9 +128,7 @@ pub(crate) async fn assert_nothing_stored(app: &TestApp) {
 /// The value of the sample of metric `name` with exactly `labels` (empty: a metric without
 /// labels) in `GET /metrics`, if any.
 pub(crate) async fn metric(app: &TestApp, name: &str, labels: &str) -> Option<f64> {
-    let response = app.get("/metrics").await;
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.expect("metrics text");
+    let text = app.metrics().await;
     let prefix = if labels.is_empty() {
         format!("{name} ")
     } else {

@@ -4,7 +4,7 @@
 use super::service::Service;
 use super::{auth_mirror, run, sandbox, UNREACHABLE_DATABASE};
 
-const TOKEN: &str = "audit-test-token-7c1e";
+const TOKEN: &str = "audit-test-token-7c1e-4b9d02f6a8e35c17";
 
 #[tokio::test]
 async fn admin_calls_are_audited_without_token_email_or_payload() {
@@ -92,31 +92,134 @@ async fn admin_calls_are_audited_without_token_email_or_payload() {
 }
 
 #[tokio::test]
-async fn a_short_admin_token_stops_start_up_without_echoing_it() {
+async fn a_weak_admin_token_stops_start_up_without_echoing_it() {
+    let weak = [
+        (
+            "short-admin-tok",
+            "ADMIN_TOKEN must be at least 32 characters",
+        ),
+        (
+            "qqqqqqqqqqqqqqqq",
+            "ADMIN_TOKEN must be at least 32 characters",
+        ),
+        (
+            "passwordpasswordpasswordpassword",
+            "ADMIN_TOKEN is too easy to guess",
+        ),
+        (
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "ADMIN_TOKEN is too easy to guess",
+        ),
+    ];
+    for (token, message) in weak {
+        let dir = sandbox();
+        let mut command = auth_mirror(dir.path(), &["serve"]);
+        command
+            .env("DATABASE_URL", UNREACHABLE_DATABASE)
+            .env(
+                "WEBHOOK_SECRETS",
+                auth_mirror::webhook::WebhookSecrets::generate(),
+            )
+            .env("ADMIN_TOKEN", token);
+
+        let output = run(command).await;
+
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert!(!output.status.success(), "{printed}");
+        assert!(printed.contains(message), "{token}: {printed}");
+        assert!(!printed.contains(token), "the token was printed: {printed}");
+        assert!(
+            !printed.contains("cannot"),
+            "refused before anything else: {printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_lines_name_the_peer_unless_a_trusted_proxy_names_the_client() {
     let dir = sandbox();
-    let short = "short-admin-tok";
-    let mut command = auth_mirror(dir.path(), &["serve"]);
-    command
-        .env("DATABASE_URL", UNREACHABLE_DATABASE)
-        .env(
-            "WEBHOOK_SECRETS",
-            auth_mirror::webhook::WebhookSecrets::generate(),
-        )
-        .env("ADMIN_TOKEN", short);
-
-    let output = run(command).await;
-
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
+    let mut service = Service::start_with_env(
+        dir.path(),
+        &[
+            ("ADMIN_TOKEN", TOKEN),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+            ("CLIENT_ADDRESS_HEADER", "fly-client-ip"),
+        ],
     );
-    assert!(!output.status.success(), "{printed}");
+    service.wait_until_ready().await;
+    // 127.0.0.2 reaches the service over loopback too, but is not the trusted proxy.
+    let from = |source: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(source))
+            .build()
+            .unwrap()
+    };
+    let call = |client: reqwest::Client, path: &str, token: &str| {
+        client
+            .get(format!("{}{path}", service.url()))
+            .bearer_auth(token)
+            .header("fly-client-ip", "203.0.113.9")
+            .header("x-forwarded-for", "203.0.113.10")
+            .header("forwarded", "for=203.0.113.11")
+            .send()
+    };
+
+    let proxied = call(from([127, 0, 0, 1]), "/admin/stats", TOKEN)
+        .await
+        .unwrap();
+    let direct = call(from([127, 0, 0, 2]), "/admin/trigger-errors", TOKEN)
+        .await
+        .unwrap();
+    let refused = call(from([127, 0, 0, 2]), "/admin/stats", "wrong-token")
+        .await
+        .unwrap();
+    let statuses = [proxied, direct, refused].map(|response| response.status().as_u16());
+    assert_eq!(statuses, [200, 200, 401]);
+    // On the embedded development database the console's cookie works over plain HTTP.
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/admin/console/sign-in", service.url()))
+        .form(&[("token", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        printed.contains("ADMIN_TOKEN must be at least 16 characters"),
-        "{printed}"
+        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
+        "{cookie}"
     );
-    assert!(!printed.contains(short), "the token was printed: {printed}");
+    service.stop_in_place().await;
+
+    let lines = service.printed_lines();
+    let audit_line = |needle: &str| -> serde_json::Value {
+        let line = lines
+            .iter()
+            .find(|line| line.contains("\"target\":\"audit\"") && line.contains(needle))
+            .unwrap_or_else(|| panic!("no audit line with {needle}: {lines:#?}"));
+        serde_json::from_str(line).unwrap()
+    };
+    let client_ip = |line: serde_json::Value| line["span"]["http.client_ip"].clone();
+    assert_eq!(client_ip(audit_line("\"action\":\"stats\"")), "203.0.113.9");
+    assert_eq!(client_ip(audit_line("trigger_errors.list")), "127.0.0.2");
+    assert_eq!(
+        client_ip(audit_line("\"code\":\"unauthorized\"")),
+        "127.0.0.2"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("cookies are not Secure (SECURE_COOKIES=false")),
+        "the development opt-out is announced: {lines:#?}"
+    );
 }
 
 #[tokio::test]

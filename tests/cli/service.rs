@@ -22,6 +22,8 @@ const START_UP: Duration = Duration::from_secs(90);
 pub struct Service {
     child: Child,
     port: u16,
+    /// `METRICS_PORT`, when the test chose it.
+    metrics_port: Option<u16>,
     stdout: Lines,
     stderr: Lines,
     client: reqwest::Client,
@@ -45,15 +47,18 @@ impl Service {
         Self::start_with_env(dir, &[])
     }
 
-    /// Starts it with extra environment variables.
+    /// Starts it with extra environment variables, and its metrics on another free port.
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        let (port, metrics_port) = (free_port(), free_port());
         let mut command = auth_mirror(dir, &["serve"]);
         command
+            .env("METRICS_PORT", metrics_port.to_string())
             .envs(env.iter().copied())
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string());
-        Self::spawn(command, port)
+        let mut service = Self::spawn(command, port);
+        service.metrics_port = Some(metrics_port);
+        service
     }
 
     /// Starts `command`, which must make the service listen on loopback port `port`.
@@ -68,6 +73,7 @@ impl Service {
             stderr: collect_lines(child.stderr.take().unwrap()),
             child,
             port,
+            metrics_port: None,
             client: reqwest::Client::new(),
         }
     }
@@ -156,6 +162,14 @@ impl Service {
             "not started within {START_UP:?}:\n{}",
             self.output()
         );
+    }
+
+    /// `GET /metrics` from the metrics port.
+    pub async fn metrics(&self) -> String {
+        let port = self.metrics_port.expect("started with a METRICS_PORT");
+        let url = format!("http://127.0.0.1:{port}/metrics");
+        let response = self.client.get(url).send().await.expect("metrics request");
+        response.text().await.expect("metrics text")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

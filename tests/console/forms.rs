@@ -5,12 +5,16 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
 use super::http::{client, get, pair, sign_in};
 use super::setup::{deliver_signup, events, sabotage};
-use crate::helpers::{spawn_admin_app, AdminSetup, ADMIN_TOKEN};
+use auth_mirror::config::CookiePolicy;
+
+use crate::helpers::{spawn_admin_app, spawn_admin_app_adjusted, AdminSetup, ADMIN_TOKEN};
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_strict_bounded_and_holds_no_token() {
+async fn the_session_cookie_is_secure_http_only_strict_bounded_and_holds_no_token() {
     let app = spawn_admin_app(AdminSetup::default()).await;
 
+    // Secure whatever the request says about its scheme: a proxy that terminates TLS without
+    // saying so (nginx's default) still gets a Secure cookie.
     let local = sign_in(&app, &[]).await;
     let proxied = sign_in(&app, &[("x-forwarded-proto", "https")]).await;
     let wrong = client()
@@ -26,14 +30,30 @@ async fn the_session_cookie_is_http_only_strict_bounded_and_holds_no_token() {
         "SameSite=Strict",
         "Path=/admin",
         "Max-Age=28800",
+        "Secure",
     ] {
         assert!(local.contains(attribute), "{attribute} missing: {local}");
+        assert!(
+            proxied.contains(attribute),
+            "{attribute} missing: {proxied}"
+        );
     }
-    assert!(!local.contains("Secure"), "plain loopback HTTP: {local}");
-    assert!(proxied.contains("Secure"), "behind HTTPS: {proxied}");
     assert!(!local.contains(ADMIN_TOKEN));
     assert_eq!(wrong.status(), 401);
     assert!(wrong.headers().get(SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn only_the_development_opt_out_drops_secure() {
+    let development = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
+        config.security.cookies = CookiePolicy::InsecureForDevelopment;
+    })
+    .await;
+
+    let cookie = sign_in(&development, &[]).await;
+
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
                 auth_mirror::webhook::WebhookSecrets::generate(),
             )
             .env("PORT", port.to_string())
+            .env("METRICS_PORT", free_port().to_string())
             // Fly's volume is not here: a folder of the sandbox stands in for it.
             .env("SPOOL_DIR", dir.path().join("volume").join("spool"));
         Service::spawn(command, port)
@@ -108,11 +109,27 @@ fn internal_port_is_the_port_the_binary_binds_with_flys_env() {
     let bound: i64 = effective_setting(&fly, "PORT").parse().expect("a port");
 
     assert_eq!(bound, internal_port);
-    let metrics_port = fly["metrics"]["port"].as_integer();
-    assert_eq!(
-        metrics_port,
-        Some(internal_port),
-        "[metrics] scrapes the app"
+}
+
+#[test]
+fn metrics_are_scraped_from_their_own_port_which_the_internet_does_not_reach() {
+    let fly = fly_toml();
+    let internal_port = http_service(&fly)["internal_port"].as_integer();
+
+    let metrics_port: i64 = effective_setting(&fly, "METRICS_PORT")
+        .parse()
+        .expect("a port");
+
+    assert_eq!(fly["metrics"]["port"].as_integer(), Some(metrics_port));
+    assert_ne!(Some(metrics_port), internal_port, "not the public port");
+    let env = fly_env(&fly);
+    assert!(
+        !env.iter().any(|(name, _)| name == "METRICS_ON_PUBLIC_PORT"),
+        "{env:?}"
+    );
+    assert!(
+        fly.get("services").is_none(),
+        "no other service exposes a port"
     );
 }
 

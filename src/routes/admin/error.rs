@@ -15,6 +15,10 @@ pub enum AdminError {
     /// No `Authorization: Bearer <ADMIN_TOKEN>`, or another token.
     #[error("a valid admin bearer token is required")]
     Unauthorized,
+    /// Too many wrong admin tokens lately, from this client or from everyone: the token was
+    /// not looked at. Try again after this many seconds.
+    #[error("too many wrong admin tokens; try again in {0} s")]
+    TooManyAttempts(u64),
     #[error("no such route")]
     NotFound,
     #[error("no event has this id")]
@@ -51,6 +55,7 @@ impl AdminError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::TooManyAttempts(_) => "too_many_attempts",
             Self::NotFound => "not_found",
             Self::EventNotFound => "event_not_found",
             Self::InvalidId => "invalid_id",
@@ -101,6 +106,7 @@ impl ResponseError for AdminError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound | Self::EventNotFound | Self::ReconcileNotFound => StatusCode::NOT_FOUND,
             Self::InvalidId | Self::Input(_) | Self::InvalidBody(_) | Self::InvalidBatchSize => {
                 StatusCode::BAD_REQUEST
@@ -117,8 +123,14 @@ impl ResponseError for AdminError {
         let status = self.status_code();
         tracing::warn!(target: "audit", code = self.code(), status = status.as_u16(), "admin call refused");
         let mut response = HttpResponse::build(status);
-        if let Self::Unauthorized = self {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        match self {
+            Self::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyAttempts(seconds) => {
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            _ => {}
         }
         response.json(json!({
             "error": { "http_code": status.as_u16(), "code": self.code(), "message": self.to_string() }

@@ -11,7 +11,8 @@ mod reconcile;
 mod replay;
 mod stats;
 
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::web;
 
 pub use auth::AdminContext;
@@ -32,6 +33,13 @@ pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<Admi
             .app_data(web::JsonConfig::default().error_handler(|e, _| error::json_error(e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AdminError::InvalidId.into()))
             .wrap(from_fn(auth::require_token))
+            // Outermost, so every answer gets them, refusals included: the answers carry
+            // personal data (payloads, user ids) that no cache may keep, and are JSON only.
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CACHE_CONTROL, "no-store"))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+            )
             .route("/events", web::get().to(events::list))
             .route("/events/replay", web::post().to(replay::replay_bulk))
             .route("/events/{id}", web::get().to(events::show))

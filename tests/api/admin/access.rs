@@ -5,7 +5,9 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::send;
-use crate::helpers::{spawn_admin_app, spawn_app, AdminSetup, TestApp, ADMIN_TOKEN};
+use crate::helpers::{
+    spawn_admin_app, spawn_admin_app_adjusted, spawn_app, AdminSetup, TestApp, ADMIN_TOKEN,
+};
 
 /// Every admin route, with a method it answers.
 const ROUTES: [(&str, &str); 11] = [
@@ -46,7 +48,8 @@ async fn without_admin_token_every_admin_route_is_not_found() {
 
 #[tokio::test]
 async fn admin_routes_refuse_a_missing_or_wrong_token() {
-    let app = spawn_admin_app(AdminSetup::default()).await;
+    // Dozens of wrong tokens: more than the throttle lets through (tested in `guessing`).
+    let app = spawn_admin_app_adjusted(AdminSetup::default(), super::guessing::unthrottled).await;
     let wrong_token = format!("{ADMIN_TOKEN}x");
     let prefix = &ADMIN_TOKEN[..ADMIN_TOKEN.len() - 1];
 

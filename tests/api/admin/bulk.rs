@@ -55,7 +55,7 @@ async fn bulk_replay_counts_on_a_dry_run_then_applies_and_a_second_run_changes_n
         (json!(0), json!(0))
     );
     assert_eq!(mirrored(&app).await, 6);
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("auth_mirror_replays_total{outcome=\"applied\"} 5\n"),
         "{metrics}"

@@ -30,7 +30,7 @@ where
 }
 
 async fn metrics(app: &TestApp) -> String {
-    app.get("/metrics").await.text().await.unwrap()
+    app.metrics().await
 }
 
 #[tokio::test]

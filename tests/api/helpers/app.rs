@@ -3,7 +3,10 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use auth_mirror::config::{AppConfig, DeliveryConfig, HttpLimits, SpoolConfig, WebhookConfig};
+use auth_mirror::config::{
+    AdminToken, AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
+    WebhookConfig,
+};
 use auth_mirror::processing::retry::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
@@ -14,6 +17,8 @@ use super::{Setup, TestDatabase};
 /// The running application and what a test needs to talk to it.
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's base URL (`METRICS_PORT`).
+    pub metrics_address: String,
     pub database: TestDatabase,
     pub secrets: String,
     pub client: reqwest::Client,
@@ -37,8 +42,8 @@ pub struct AdminSetup {
     pub housekeeping_every: Duration,
 }
 
-/// The admin token of `AdminSetup::default()`.
-pub const ADMIN_TOKEN: &str = "test-admin-token-3f9a";
+/// The admin token of `AdminSetup::default()`: as strong as `serve` demands.
+pub const ADMIN_TOKEN: &str = "test-admin-token-3f9a-b27c41e8d05a96f3";
 
 impl Default for AdminSetup {
     /// Admin enabled; a schedule long enough that the worker stays out of a test's way.
@@ -84,6 +89,21 @@ pub async fn spawn_admin_app(admin: AdminSetup) -> TestApp {
     .await
 }
 
+/// Starts the app with the admin API set up as `admin` says and its configuration changed by
+/// `adjust` first.
+pub async fn spawn_admin_app_adjusted(
+    admin: AdminSetup,
+    adjust: impl FnOnce(&mut AppConfig),
+) -> TestApp {
+    spawn_app_full(
+        Setup::default(),
+        WebhookSecrets::generate(),
+        Some(admin),
+        adjust,
+    )
+    .await
+}
+
 /// Starts the app with the admin API on a database set up as `setup` says.
 pub async fn spawn_admin_app_with(setup: Setup, admin: AdminSetup) -> TestApp {
     spawn_app_full(setup, WebhookSecrets::generate(), Some(admin), |_| {}).await
@@ -112,7 +132,9 @@ async fn spawn_app_full(
         worker.schedule = admin.schedule.parse().expect("test schedule parses");
         worker.retention = admin.retention;
         worker.housekeeping_every = admin.housekeeping_every;
-        admin_token = admin.token.map(SecretString::from);
+        admin_token = admin.token.map(|token| {
+            AdminToken::new(SecretString::from(token)).expect("the test token is strong enough")
+        });
     }
     let spool_dir = tempfile::tempdir().expect("a spool folder");
     let mut config = AppConfig {
@@ -132,11 +154,18 @@ async fn spawn_app_full(
             spool_dir.path(),
             SpoolConfig::DEFAULT_MAX_BYTES,
         ),
+        // The product's defaults: metrics on a port of their own (any free one here).
+        metrics: MetricsConfig {
+            listen: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+            on_public_port: false,
+        },
+        security: SecurityConfig::default(),
     };
     adjust(&mut config);
-    let address = start(config.clone(), &database.pool);
+    let (address, metrics_address) = start(config.clone(), &database.pool);
     TestApp {
         address,
+        metrics_address,
         database,
         secrets,
         client: reqwest::Client::new(),
@@ -145,18 +174,34 @@ async fn spawn_app_full(
     }
 }
 
-/// Builds and runs one instance; its base URL.
-fn start(config: AppConfig, pool: &sqlx::PgPool) -> String {
+/// Builds and runs one instance; its base URL and its metrics listener's (empty without one).
+fn start(config: AppConfig, pool: &sqlx::PgPool) -> (String, String) {
     let application = Application::build(config, pool.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let metrics_address = application
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .unwrap_or_default();
     tokio::spawn(application.run_until_stopped());
-    address
+    (address, metrics_address)
 }
 
 impl TestApp {
     /// Starts another instance of the same app on the same database; its base URL.
     pub fn another_instance(&self) -> String {
-        start(self.config.clone(), &self.database.pool)
+        start(self.config.clone(), &self.database.pool).0
+    }
+
+    /// `GET /metrics` from the metrics listener: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.metrics_address))
+            .send()
+            .await
+            .expect("metrics request");
+        assert_eq!(response.status(), 200, "GET /metrics");
+        response.text().await.expect("metrics text")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -1,11 +1,15 @@
 //! The console's session: a cookie holding an expiry and a random session id, signed with
 //! HMAC-SHA256 under a key derived from the admin token (the token itself is never in it),
-//! and the CSRF token of every form, an HMAC of the session id.
+//! and the CSRF token of every form, an HMAC of the session id. A valid cookie is not enough:
+//! its session must also be live in the database (`store::admin_sessions`), which sign-out
+//! and the idle timeout end.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::store::admin_sessions::SessionDigest;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "auth_mirror_console";
@@ -50,6 +54,11 @@ impl Session {
             id: id.to_owned(),
             expires_at,
         })
+    }
+
+    /// The session's key in the database: a digest of its id, never the id itself.
+    pub fn digest(&self) -> SessionDigest {
+        Sha256::digest(self.id.as_bytes()).into()
     }
 
     /// The CSRF token of this session's forms.
