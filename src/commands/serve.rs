@@ -7,7 +7,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::database::Database;
-use super::secrets;
+use super::{secrets, spool_folder};
 use crate::cli::ServeArgs;
 use crate::config::{AppConfig, DeliveryConfig, HttpLimits, WebhookConfig};
 use crate::processing::retry::WorkerConfig;
@@ -21,6 +21,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         format!("cannot listen on {listen} (HOST, PORT): choose another PORT or stop what uses it")
     })?;
     let secrets = secrets::resolve(&args, args.database.database_url.is_none())?;
+    let spool = args.spool();
+    // Before the database: a spool that cannot be written is a deployment mistake (a volume
+    // owned by root) to say plainly, not something to find out at the first outage.
+    spool_folder::check(&spool.dir)?;
     let database = Database::open(&args.database).await?;
     if !args.skip_migrations {
         database.migrate().await?;
@@ -41,14 +45,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         delivery: DeliveryConfig {
             deadline: Duration::from_millis(args.delivery_deadline_ms),
         },
-        spool: args.spool(),
+        spool,
         http: HttpLimits {
             max_connections: args.max_connections as usize,
             body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
         },
     };
+    // Not "cannot listen": the listener is bound already; its errors say what failed.
     let application = Application::from_listener(listener, config, database.pool.clone())
-        .with_context(|| format!("cannot listen on {listen} (HOST, PORT)"))?;
+        .context("cannot start the service")?;
     secrets.announce();
     tracing::info!(host = %args.host, port = application.port(), "auth-mirror is listening");
     // Stops in order on SIGTERM/SIGINT; the database is closed last, whatever happened.
