@@ -8,12 +8,12 @@ mod cli;
 mod concurrency;
 mod listing;
 mod openapi;
-mod reconcile;
+pub(crate) mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;
 mod replay;
 mod stats;
-mod worker;
+pub(crate) mod worker;
 
 use serde_json::Value;
 
