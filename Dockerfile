@@ -30,7 +30,7 @@ RUN apt-get update \
     && apt-get install --yes --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 auth-mirror \
-    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin auth-mirror
+    && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin auth-mirror
 COPY --from=builder /app/target/release/auth-mirror /usr/local/bin/auth-mirror
 COPY deploy/entrypoint.sh /usr/local/bin/auth-mirror-entrypoint
 # SPOOL_DIR as in fly.toml: on Fly's volume there, inside the container without one.

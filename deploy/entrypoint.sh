@@ -31,4 +31,6 @@ if [ -n "${SPOOL_DIR:-}" ]; then
 fi
 
 # No supplementary groups, no way back to root (no setuid binary can raise privileges again).
+# The service user has no home: root's, unreadable to it, would only make libraries warn.
+export HOME=/nonexistent
 exec setpriv --reuid="$service_user" --regid="$service_user" --clear-groups --no-new-privs -- "$@"

@@ -157,6 +157,11 @@ async fn the_entrypoint_hands_the_spool_folder_to_the_service_user_and_runs_it_a
         assert_eq!(field("Gid:"), [uid.as_str(); 4], "{status}");
         assert_eq!(field("Groups:"), Vec::<String>::new(), "{status}");
         assert_eq!(field("NoNewPrivs:"), ["1"], "{status}");
+        let environ = std::fs::read(format!("/proc/{}/environ", service.pid())).unwrap();
+        let home = environ
+            .split(|byte| *byte == 0)
+            .find(|v| v.starts_with(b"HOME="));
+        assert_eq!(home, Some(&b"HOME=/nonexistent"[..]), "not root's home");
         assert_eq!(spool.uid(), entrypoint_service_uid());
         assert_eq!(spool.mode() & 0o777, 0o700);
         // Only SPOOL_DIR changes hands: the volume stays root's.
