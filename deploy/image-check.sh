@@ -218,6 +218,13 @@ build_image() {
     docker build --network host --tag "$IMAGE" .
     image_bytes=$(docker image inspect --format '{{.Size}}' "$IMAGE")
     say "image size: $((image_bytes / 1000000)) MB ($image_bytes bytes)"
+    # Debian slim, CA certificates, the binary and its entrypoint: no build tools came along.
+    local tools
+    tools=$(docker run --rm --network host --entrypoint sh "$IMAGE" -c \
+        'for tool in cargo rustc gcc cc make; do command -v "$tool"; done' || true)
+    [ -z "$tools" ] || fail "build tools in the image: $tools"
+    say "no build tools in the image; its own files: $(docker run --rm --network host \
+        --entrypoint sh "$IMAGE" -c 'ls /usr/local/bin | tr "\n" " "')"
 }
 
 # A cluster of its own on a free loopback port, trust authentication, with Supabase's roles
