@@ -8,11 +8,17 @@ use clap::Parser;
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     auth_mirror::telemetry::init(cli.log_format);
+    let json = cli.log_format.is_json();
     match auth_mirror::commands::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` prints the whole context chain on one line; errors never carry secrets.
-            eprintln!("auth-mirror: {error:#}");
+            // In the log format, so that a log shipper reading JSON lines gets this one too.
+            if json {
+                tracing::error!("{error:#}");
+            } else {
+                eprintln!("auth-mirror: {error:#}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

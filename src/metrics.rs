@@ -80,6 +80,11 @@ pub struct Metrics {
     pub dead: Counter,
     /// Stored events by status, refreshed by the retry worker.
     pub events: Family<StatusLabels, Gauge>,
+    /// Trigger errors the reconciler has not resolved yet, refreshed by the retry worker.
+    pub trigger_errors_unresolved: Gauge,
+    /// The last `/readyz` answer: 1 ready, 0 not; absent until `/readyz` is first asked
+    /// (Fly's health check asks every 15 s), so that no check does not read as "not ready".
+    pub ready: Family<(), Gauge>,
     pub duplicates: Family<DuplicateLabels, Counter>,
     /// Deliveries stored per group-commit transaction.
     pub batch_deliveries: Histogram,
@@ -143,6 +148,18 @@ impl Default for Metrics {
             dead.clone(),
         );
         registry.register("events", "Stored events by status", events.clone());
+        let trigger_errors_unresolved = Gauge::default();
+        registry.register(
+            "trigger_errors_unresolved",
+            "Rows the auth.users trigger could not mirror and no reconcile has resolved yet",
+            trigger_errors_unresolved.clone(),
+        );
+        let ready = Family::<(), Gauge>::default();
+        registry.register(
+            "ready",
+            "The last /readyz answer: 1 ready, 0 not (deliveries can be made durable or not)",
+            ready.clone(),
+        );
         registry.register(
             "duplicates",
             "Deliveries of an already stored event, by source and by what the first delivery came to",
@@ -174,6 +191,8 @@ impl Default for Metrics {
             replays,
             dead,
             events,
+            trigger_errors_unresolved,
+            ready,
             duplicates,
             spool,
             admin_auth_refusals,
@@ -221,6 +240,11 @@ impl Metrics {
         self.admin_auth_refusals
             .get_or_create(&AdminAuthLabels { via, reason })
             .inc();
+    }
+
+    /// Records what `/readyz` answered.
+    pub fn readiness_answered(&self, ready: bool) {
+        self.ready.get_or_create(&()).set(i64::from(ready));
     }
 
     pub fn rejected(&self, reason: &'static str) {

@@ -73,6 +73,7 @@ impl Application {
         };
         let mut metrics = Metrics::default();
         metrics.observe_pool(pool.clone());
+        metrics.spool.max_bytes.set(config.spool.max_bytes as i64);
         let metrics = web::Data::new(metrics);
         let draining = Draining::default();
         let draining_data = web::Data::new(draining.clone());

@@ -16,6 +16,17 @@ pub enum LogFormat {
     Pretty,
 }
 
+impl LogFormat {
+    /// Whether lines are written as JSON (`Auto`: when standard error is not a terminal).
+    pub fn is_json(self) -> bool {
+        match self {
+            LogFormat::Json => true,
+            LogFormat::Pretty => false,
+            LogFormat::Auto => !std::io::stderr().is_terminal(),
+        }
+    }
+}
+
 /// What is logged when `RUST_LOG` is unset: our `info` lines, and only warnings and errors
 /// from actix's server (its start-up chatter) and from PostgreSQL's notices (`RUST_LOG=debug`
 /// shows them).
@@ -25,11 +36,7 @@ const DEFAULT_FILTER: &str = "info,actix_server=warn,sqlx::postgres::notice=warn
 pub fn init(format: LogFormat) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let json = match format {
-        LogFormat::Json => true,
-        LogFormat::Pretty => false,
-        LogFormat::Auto => !std::io::stderr().is_terminal(),
-    };
+    let json = format.is_json();
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // `try_init` so that tests, which may call this more than once, do not panic.
     let _ = if json {

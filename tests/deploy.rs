@@ -1,7 +1,9 @@
 //! The deployment against the real binary: `fly.toml` and the `Dockerfile` checked against
-//! what the binary does (no Docker daemon runs here), graceful shutdown under load, and
-//! `auth-mirror send` against a running instance. Every service runs on a fresh database of
-//! the test run's PostgreSQL server (`DATABASE_URL`, or a throwaway cluster).
+//! what the binary does (deploy/image-check.sh runs the image itself, with Docker), the
+//! image's entrypoint on a root-owned volume, the operator's alert rules and dashboard against
+//! the metrics, graceful shutdown under load, and `auth-mirror send` against a running
+//! instance. Every service runs on a fresh database of the test run's PostgreSQL server
+//! (`DATABASE_URL`, or a throwaway cluster).
 
 // A crate root looks for modules beside itself; these live in folders.
 #[path = "api/payloads.rs"]
@@ -28,10 +30,14 @@ mod crash;
 mod docker;
 #[path = "deploy/fly.rs"]
 mod fly;
+#[path = "deploy/operator_kit.rs"]
+mod operator_kit;
 #[path = "deploy/send.rs"]
 mod send;
 #[path = "deploy/shutdown.rs"]
 mod shutdown;
+#[path = "deploy/volume.rs"]
+mod volume;
 
 // `service` finds these in its parent module.
 use process::{auth_mirror, QUICK};

@@ -8,6 +8,7 @@ mod reconcile;
 mod secrets;
 mod send;
 mod serve;
+mod spool_folder;
 
 pub use send::SendArgs;
 

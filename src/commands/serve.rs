@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::database::Database;
-use super::secrets;
+use super::{secrets, spool_folder};
 use crate::cli::ServeArgs;
 use crate::config::{
     AdminToken, AppConfig, CookiePolicy, DeliveryConfig, HttpLimits, WebhookConfig,
@@ -25,6 +25,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listen = SocketAddr::new(args.host, args.port);
     let listeners = Listeners::bind(listen, &metrics)?;
     let secrets = secrets::resolve(&args, embedded_database)?;
+    let spool = args.spool();
+    // Before the database: a spool that cannot be written is a deployment mistake (a volume
+    // owned by root) to say plainly, not something to find out at the first outage.
+    spool_folder::check(&spool.dir)?;
     let database = Database::open(&args.database).await?;
     if !args.skip_migrations {
         database.migrate().await?;
@@ -45,7 +49,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         delivery: DeliveryConfig {
             deadline: Duration::from_millis(args.delivery_deadline_ms),
         },
-        spool: args.spool(),
+        spool,
         http: HttpLimits {
             max_connections: args.max_connections as usize,
             body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
@@ -55,8 +59,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let insecure_cookies = config.admin_token.is_some()
         && config.security.cookies == CookiePolicy::InsecureForDevelopment;
+    // Not "cannot listen": the listeners are bound already; their errors say what failed.
     let application = Application::from_listeners(listeners, config, database.pool.clone())
-        .with_context(|| format!("cannot serve on {listen} (HOST, PORT)"))?;
+        .context("cannot start the service")?;
     secrets.announce();
     if insecure_cookies {
         tracing::warn!("console session cookies are not Secure (SECURE_COOKIES=false, the default on the embedded development database): for plain HTTP on your own machine only");

@@ -19,6 +19,8 @@ pub struct SpoolMetrics {
     pub records: Gauge,
     /// Bytes of the spool's segment files.
     pub bytes: Gauge,
+    /// `SPOOL_MAX_BYTES`: past it, deliveries the database cannot take are refused.
+    pub max_bytes: Gauge,
     /// Deliveries appended (durable on disk).
     pub appended: Counter,
     /// Records moved into the event store by the drainer.
@@ -38,6 +40,11 @@ impl SpoolMetrics {
             "spool_bytes",
             "Bytes of the spool's segment files",
             self.bytes.clone(),
+        );
+        registry.register(
+            "spool_max_bytes",
+            "SPOOL_MAX_BYTES: past this size on disk the spool refuses deliveries (503)",
+            self.max_bytes.clone(),
         );
         registry.register(
             "spool_appended",

@@ -1,6 +1,6 @@
 //! The retry worker's periodic chores: `EVENT_RETENTION` (old `applied` and `ignored`
 //! events deleted in small batches; `failed` and `dead` ones are kept, they are work still to
-//! do) and the events-by-status gauge.
+//! do), the events-by-status gauge and the unresolved trigger errors gauge.
 
 use sqlx::PgPool;
 
@@ -51,5 +51,11 @@ pub(super) async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: 
             }
         }
         Err(error) => tracing::warn!(%error, "cannot count events for the gauge"),
+    }
+    match stats::unresolved_trigger_errors(pool).await {
+        Ok(count) => {
+            metrics.trigger_errors_unresolved.set(count);
+        }
+        Err(error) => tracing::warn!(%error, "cannot count trigger errors for the gauge"),
     }
 }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::metrics::Metrics;
 use crate::processing::spool::Spool;
 use crate::store::readiness::{self, Readiness};
 
@@ -16,10 +17,20 @@ pub async fn healthz() -> HttpResponse {
 /// migrations, or, while it is unreachable, the spool has room. A load balancer must not take
 /// the receiver out of rotation because the mirror's database is down. The body says which,
 /// and how much the spool holds.
-pub async fn readyz(pool: web::Data<PgPool>, spool: web::Data<Spool>) -> HttpResponse {
+pub async fn readyz(
+    pool: web::Data<PgPool>,
+    spool: web::Data<Spool>,
+    metrics: web::Data<Metrics>,
+) -> HttpResponse {
+    let response = readiness(&pool, &spool).await;
+    metrics.readiness_answered(response.status().is_success());
+    response
+}
+
+async fn readiness(pool: &PgPool, spool: &Spool) -> HttpResponse {
     let depth = spool.depth();
     let spool_state = json!({ "records": depth.records, "bytes": depth.bytes });
-    match readiness::check(&pool).await {
+    match readiness::check(pool).await {
         Readiness::Ready => HttpResponse::Ok().json(json!({
             "status": "ready", "database": "ready", "spool": spool_state
         })),

@@ -41,6 +41,13 @@ pub async fn trigger_errors(pool: &PgPool) -> Result<TriggerErrorStats, sqlx::Er
     .await
 }
 
+/// Trigger errors no reconcile has resolved yet (for the gauge).
+pub async fn unresolved_trigger_errors(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from auth_mirror.trigger_errors where resolved_at is null")
+        .fetch_one(pool)
+        .await
+}
+
 /// Up to `limit` trigger errors with an id below `before`, newest first.
 pub async fn list_trigger_errors(
     pool: &PgPool,

@@ -11,12 +11,12 @@ mod guessing;
 mod listing;
 mod openapi;
 mod private_schema;
-mod reconcile;
+pub(crate) mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;
 mod replay;
 mod stats;
-mod worker;
+pub(crate) mod worker;
 
 use serde_json::Value;
 

@@ -1,6 +1,7 @@
 //! Black-box tests: the real application on a real socket, against a real PostgreSQL.
 
 mod admin;
+mod alert_metrics;
 mod binary;
 mod convergence;
 mod db_webhook;

@@ -16,15 +16,18 @@ const START_UP: [&str; 5] = [
     "auth-mirror is listening",
 ];
 
-/// The `auth-mirror: ...` error line of a failed command.
+/// The error of a failed command: its one `ERROR` log line's message (standard error is not a
+/// terminal here, so logs are JSON, the error included).
 fn error_line(output: &std::process::Output) -> String {
     let text = stderr(output);
-    let lines: Vec<&str> = text
+    let errors: Vec<String> = text
         .lines()
-        .filter(|line| line.starts_with("auth-mirror:"))
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .filter(|event| event["level"] == "ERROR")
+        .map(|event| event["message"].as_str().expect("a message").to_owned())
         .collect();
-    assert_eq!(lines.len(), 1, "one error line: {text}");
-    lines[0].to_owned()
+    assert_eq!(errors.len(), 1, "one error line: {text}");
+    errors[0].clone()
 }
 
 #[tokio::test]

@@ -26,7 +26,12 @@ pub fn sandbox() -> tempfile::TempDir {
 
 /// `auth-mirror <args>` in `dir`, with only `PATH` and `AUTH_MIRROR_DATA_DIR` set.
 pub fn auth_mirror(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BINARY);
+    command_in(dir, BINARY.as_ref(), args)
+}
+
+/// `program <args>` in `dir`, in the environment `auth_mirror` gives the binary.
+pub fn command_in(dir: &Path, program: &std::ffi::OsStr, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
     command
         .args(args)
         .env_clear()

@@ -1,5 +1,5 @@
-//! The `Dockerfile` against the binary (no Docker daemon here to build it): what it copies,
-//! runs and exposes, and as whom.
+//! The `Dockerfile` against the binary (deploy/image-check.sh builds and runs the image itself,
+//! with Docker): what it copies, runs and exposes, and as whom.
 
 use crate::files::{self, dockerfile_stages, effective_setting, fly_toml, last, subcommands};
 
@@ -29,10 +29,31 @@ fn the_image_runs_the_cargo_binary_as_a_non_root_user_on_flys_port() {
     // On the default PATH, so that `auth-mirror migrate` (Fly's release command) resolves.
     assert_eq!(destination, &format!("/usr/local/bin/{binary}"));
 
-    let user = last(runtime, "USER").expect("USER").arguments.clone();
+    // The container starts as root (Fly's volume is root's) only for the entrypoint, which
+    // hands SPOOL_DIR to the service user and runs the command as that user (volume.rs runs
+    // it). It is the user the image creates, and not root.
+    let service_uid = entrypoint_service_uid();
+    assert_ne!(service_uid, 0);
+    let created = runtime.iter().filter(|i| i.keyword == "RUN").any(|i| {
+        i.arguments
+            .contains(&format!("useradd --system --uid {service_uid} "))
+    });
     assert!(
-        !["root", "0", "0:0", "root:root"].contains(&user.as_str()),
-        "{user}"
+        created,
+        "the runtime creates no user with uid {service_uid}"
+    );
+    if let Some(user) = last(runtime, "USER") {
+        assert!(
+            ["root", "0", "0:0", "root:root"].contains(&user.arguments.as_str()),
+            "{user:?}: the entrypoint needs root to prepare the volume"
+        );
+    }
+    let entrypoint_copied = runtime
+        .iter()
+        .any(|i| i.keyword == "COPY" && i.words() == ["deploy/entrypoint.sh", ENTRYPOINT_IN_IMAGE]);
+    assert!(
+        entrypoint_copied,
+        "deploy/entrypoint.sh is not copied to {ENTRYPOINT_IN_IMAGE}"
     );
 
     let fly = fly_toml();
@@ -47,12 +68,32 @@ fn the_image_runs_the_cargo_binary_as_a_non_root_user_on_flys_port() {
     );
 
     let entrypoint = last(runtime, "ENTRYPOINT").expect("ENTRYPOINT").words();
-    assert_eq!(entrypoint, std::slice::from_ref(&binary));
+    assert_eq!(
+        entrypoint,
+        [ENTRYPOINT_IN_IMAGE.rsplit('/').next().unwrap()]
+    );
+    // CMD is a command, like Fly's release command (which replaces it): the binary first.
     let cmd = last(runtime, "CMD").expect("CMD").words();
+    assert_eq!(cmd[0], binary, "CMD {cmd:?}");
     assert!(
-        subcommands().contains(&cmd[0]),
+        subcommands().contains(&cmd[1]),
         "CMD {cmd:?} is not a subcommand of {binary}"
     );
+}
+
+/// Where the Dockerfile puts `deploy/entrypoint.sh` (on the default PATH).
+const ENTRYPOINT_IN_IMAGE: &str = "/usr/local/bin/auth-mirror-entrypoint";
+
+/// The uid `deploy/entrypoint.sh` runs the command as (`service_user=N`).
+pub fn entrypoint_service_uid() -> u32 {
+    let script = files::repository_file("deploy/entrypoint.sh");
+    script
+        .lines()
+        .find_map(|line| line.strip_prefix("service_user="))
+        .expect("service_user= in deploy/entrypoint.sh")
+        .trim()
+        .parse()
+        .expect("a numeric uid")
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub fn binary_name() -> String {
         .into_owned()
 }
 
-fn repository_file(name: &str) -> String {
+pub fn repository_file(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }

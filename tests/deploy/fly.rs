@@ -32,13 +32,15 @@ async fn the_release_command_migrates_then_the_app_answers_every_check_with_flys
     let url = database_url(&database);
     let dir = sandbox();
     let start_as_fly_does = || {
-        // The app as the image starts it (ENTRYPOINT + CMD) with Fly's env, except the port:
-        // the test cannot take Fly's (another test checks that one). HOST is the binary's.
+        // The app as the image's CMD starts it (the entrypoint's part, the volume, is
+        // volume.rs's) with Fly's env, except the port: the test cannot take Fly's (another
+        // test checks that one). HOST is the binary's.
         let stages = files::dockerfile_stages();
         let cmd = files::last(stages.last().unwrap(), "CMD")
             .expect("CMD")
             .words();
-        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        // CMD names the binary first (docker.rs checks it); the arguments follow.
+        let cmd: Vec<&str> = cmd[1..].iter().map(String::as_str).collect();
         let port = free_port();
         let mut command = auth_mirror(dir.path(), &cmd);
         command
