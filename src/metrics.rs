@@ -84,8 +84,11 @@ pub struct Metrics {
     pub replays: Family<AttemptLabels, Counter>,
     /// Events the retry worker gave up on.
     pub dead: Counter,
-    /// Stored events by status, refreshed by the retry worker.
+    /// Stored `failed` and `dead` events, counted by the retry worker's housekeeping.
     pub events: Family<StatusLabels, Gauge>,
+    /// Stored `applied` and `ignored` events, estimated from the planner's statistics (a
+    /// count would read the whole table); absent until the table has been analyzed.
+    pub events_estimated: Family<StatusLabels, Gauge>,
     pub duplicates: Family<DuplicateLabels, Counter>,
     /// Deliveries stored per group-commit transaction.
     pub batch_deliveries: Histogram,
@@ -131,6 +134,7 @@ impl Default for Metrics {
         let replays = Family::<AttemptLabels, Counter>::default();
         let dead = Counter::default();
         let events = Family::<StatusLabels, Gauge>::default();
+        let events_estimated = Family::<StatusLabels, Gauge>::default();
         registry.register(
             "retries",
             "Failed events tried again by the retry worker, by outcome",
@@ -146,7 +150,16 @@ impl Default for Metrics {
             "Events given up as dead after the retry schedule",
             dead.clone(),
         );
-        registry.register("events", "Stored events by status", events.clone());
+        registry.register(
+            "events",
+            "Stored failed and dead events, counted",
+            events.clone(),
+        );
+        registry.register(
+            "events_estimated",
+            "Stored applied and ignored events, estimated from the table's statistics",
+            events_estimated.clone(),
+        );
         registry.register(
             "duplicates",
             "Deliveries of an already stored event, by source and by what the first delivery came to",
@@ -172,6 +185,7 @@ impl Default for Metrics {
             replays,
             dead,
             events,
+            events_estimated,
             duplicates,
             spool,
         }

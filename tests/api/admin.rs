@@ -8,6 +8,7 @@ mod cli;
 mod concurrency;
 mod listing;
 mod openapi;
+mod plans;
 mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;
