@@ -28,7 +28,6 @@
 # Never touches another server: the cluster listens on 127.0.0.1:PG_PORT, removed on exit.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CASES=${CASES:-growth bulk}
 SLICES=${SLICES:-10}
 SLICE=${SLICE:-10000}
@@ -40,41 +39,9 @@ UPDATES=${UPDATES:-0.25}
 EXPLAIN_MS=${EXPLAIN_MS:-20}
 PG_PORT=${PG_PORT:-55531}
 PORT=${PORT:-58141}
-export PGOPTIONS='-c client_min_messages=warning'
-# shellcheck source=bench/lib/cluster.sh
-. "$ROOT/bench/lib/cluster.sh"
+# shellcheck source=bench/lib/setup.sh
+. "$(dirname "$0")/lib/setup.sh"
 
-cd "$ROOT"
-cargo build --release --quiet --bin auth-mirror
-LOAD=$(cargo bench --bench load --no-run --message-format=json 2>/dev/null |
-    jq -r 'select(.executable != null and .target.name == "load") | .executable')
-SERVICE=$ROOT/target/release/auth-mirror
-
-WORK=$(mktemp -d)
-SERVICE_PID=
-stop_service() {
-    [ -z "$SERVICE_PID" ] || { kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null; } || true
-    SERVICE_PID=
-}
-cleanup() {
-    stop_service
-    cluster_stop "$WORK/pg"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-chmod 755 "$WORK"
-
-DB_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
-sql() { psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-SECRET=$("$SERVICE" secret new)
-SEED=$(date +%s)
-
-start_service() {
-    DATABASE_URL=$DB_URL WEBHOOK_SECRETS=$SECRET HOST=127.0.0.1 PORT=$PORT \
-        "$SERVICE" serve >>"$WORK/service.log" 2>&1 &
-    SERVICE_PID=$!
-    until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
-}
 scans() {
     sql -F' ' -c "select coalesce(sum(seq_scan) filter (where relname = 'users'), 0),
                          coalesce(sum(seq_scan) filter (where relname = 'events'), 0)
@@ -147,10 +114,10 @@ for CASE in $CASES; do
         started=$(date +%s)
         bulk_load
         echo "bulk     $USERS users, $EVENTS events loaded in $(($(date +%s) - started)) s, not analyzed"
-        start_service
+        start_service "$DB_URL" "$SECRET" "$PORT" "$WORK/service.log"
         for i in $(seq "$BULK_SLICES"); do slice "not analyzed $i"; done
     else
-        start_service
+        start_service "$DB_URL" "$SECRET" "$PORT" "$WORK/service.log"
         for i in $(seq "$SLICES"); do slice "from empty $i"; done
     fi
     sql -c analyze

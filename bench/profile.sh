@@ -29,7 +29,6 @@
 #   DURATION=10 FREQUENCY=2999 bench/profile.sh
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -37,33 +36,11 @@ UPDATES=${UPDATES:-0.25}
 FREQUENCY=${FREQUENCY:-2999}
 PG_PORT=${PG_PORT:-55521}
 PORT=${PORT:-58121}
-export PGOPTIONS='-c client_min_messages=warning'
-# shellcheck source=bench/lib/cluster.sh
-. "$ROOT/bench/lib/cluster.sh"
-
-cd "$ROOT"
-cargo build --release --quiet --bin auth-mirror
-LOAD=$(cargo bench --bench load --no-run --message-format=json 2>/dev/null |
-    jq -r 'select(.executable != null and .target.name == "load") | .executable')
-SERVICE=$ROOT/target/release/auth-mirror
-
-WORK=$(mktemp -d)
-SERVICE_PID=
-cleanup() {
-    [ -z "$SERVICE_PID" ] || { kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null; } || true
-    cluster_stop "$WORK/pg"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-chmod 755 "$WORK"
-
-DB_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
+# shellcheck source=bench/lib/setup.sh
+. "$(dirname "$0")/lib/setup.sh"
 cluster_start "$WORK/pg" "$PG_PORT" synchronous_commit=on fsync=on
 supabase_database "$DB_URL" "$SERVICE"
-SECRET=$("$SERVICE" secret new)
-DATABASE_URL=$DB_URL WEBHOOK_SECRETS=$SECRET HOST=127.0.0.1 PORT=$PORT "$SERVICE" serve >"$WORK/service.log" 2>&1 &
-SERVICE_PID=$!
-until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
+start_service "$DB_URL" "$SECRET" "$PORT" "$WORK/service.log"
 load() {
     WEBHOOK_SECRETS=$SECRET "$LOAD" --url "http://127.0.0.1:$PORT" --server-pid "$SERVICE_PID" \
         --warmup 0 --connections "$CONNECTIONS" --updates "$UPDATES" --retries 0 --seed "$1" \

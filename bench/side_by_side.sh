@@ -35,7 +35,7 @@
 #     RETRIES=0 TARGETS="auth-mirror edge-function node-receiver pgbench" MODES="steady cold" \
 #     bench/side_by_side.sh
 #
-# Takes about 50 s per target, mode pair and round (3 rounds of 4 targets: about 10 minutes),
+# Takes about 5 minutes per round on the 2-core machine (the default 3 rounds: about 16 minutes),
 # plus the builds: `cargo build --release`, `cargo bench --bench load --no-run`, and `npm ci`
 # in each peer folder that has no node_modules yet (npm registry only; the Deno binary comes
 # in the npm package @deno/linux-x64-glibc, nothing is downloaded when the peers run).
@@ -43,7 +43,6 @@
 # 127.0.0.1:PORT, and everything is stopped and removed on exit.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
@@ -58,46 +57,14 @@ TARGETS=${TARGETS:-auth-mirror edge-function node-receiver pgbench}
 MODES=${MODES:-steady cold}
 PG_PORT=${PG_PORT:-55511}
 PORT=${PORT:-58111}
-export PGOPTIONS='-c client_min_messages=warning'
-# shellcheck source=bench/lib/cluster.sh
-. "$ROOT/bench/lib/cluster.sh"
-
-cd "$ROOT"
-cargo build --release --quiet --bin auth-mirror
-LOAD=$(cargo bench --bench load --no-run --message-format=json 2>/dev/null |
-    jq -r 'select(.executable != null and .target.name == "load") | .executable')
-SERVICE=$ROOT/target/release/auth-mirror
+# shellcheck source=bench/lib/setup.sh
+. "$(dirname "$0")/lib/setup.sh"
 PEERS=$ROOT/bench/peers
 for peer in edge-function node-receiver; do
     [ -d "$PEERS/$peer/node_modules" ] ||
         (cd "$PEERS/$peer" && npm ci --ignore-scripts --no-audit --no-fund --silent)
 done
 DENO=$PEERS/edge-function/node_modules/@deno/linux-x64-glibc/deno
-
-WORK=$(mktemp -d)
-TARGET_PID=
-stop_target() {
-    if [ -n "$TARGET_PID" ]; then
-        kill "$TARGET_PID" 2>/dev/null || true
-        wait "$TARGET_PID" 2>/dev/null || true
-        TARGET_PID=
-    fi
-}
-cleanup() {
-    stop_target
-    cluster_stop "$WORK/pg"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-chmod 755 "$WORK"
-
-DB_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
-sql() { psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-SECRET=$("$SERVICE" secret new)
-# Distinct seeds: the load generator's deliveries are a function of its seed, and a repeated
-# seed would send deliveries already stored (duplicates, which cost less).
-SEED=$(date +%s)
-next_seed() { SEED=$((SEED + 1)); }
 
 # A real after-user-created body as the load generator sends it: pgbench stores these bytes.
 PAYLOAD=$("$LOAD" --sample)
@@ -134,7 +101,7 @@ start_target() {
             POOL_SIZE=$POOL_SIZE exec node server.mjs) >"$WORK/target.log" 2>&1 &
         ;;
     esac
-    TARGET_PID=$!
+    SERVICE_PID=$!
     local attempt code
     for attempt in $(seq 150); do
         code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz" || true)
@@ -164,10 +131,10 @@ per_k() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f/%.1f", (a) * 1
 # "events/s p50 p99 svc_µs pg_µs gen_µs rss_MB seq_scans_per_1k errors".
 load_run() {
     local out before after scans_before scans_after ok u1 e1 u2 e2
-    next_seed
+    SEED=$((SEED + 1)) # a new seed per run: a repeated one would send stored deliveries
     scans_before=$(seq_scans)
     before=$(cluster_ticks "$CLUSTER_PID")
-    out=$(WEBHOOK_SECRETS=$SECRET "$LOAD" --url "http://127.0.0.1:$PORT" --server-pid "$TARGET_PID" \
+    out=$(WEBHOOK_SECRETS=$SECRET "$LOAD" --url "http://127.0.0.1:$PORT" --server-pid "$SERVICE_PID" \
         --warmup 0 --connections "$CONNECTIONS" --updates "$UPDATES" --retries "$RETRIES" \
         --seed "$SEED" "$@") || { echo "$out" >&2; return 1; }
     after=$(cluster_ticks "$CLUSTER_PID")
@@ -253,7 +220,7 @@ run_case() {
         else
             record "$round" "$target" cold "$(load_run --duration "${DURATION}s")"
         fi
-        stop_target
+        stop_service
     fi
     cluster_stop "$WORK/pg"
     rm -rf "$WORK/pg"
