@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::worker::{eventually, metrics};
 use super::{admin_get, admin_post};
 use crate::helpers::{spawn_admin_app, AdminSetup, TestApp};
 
@@ -45,21 +46,24 @@ async fn scans(app: &TestApp) -> (i64, i64) {
 }
 
 /// Waits until the app's backends have reported index scans beyond `before` (a backend
-/// reports its counts up to a second after its statements), then one more second for any
-/// report still pending; the counts then.
+/// reports its counts up to a second after its statements), then 1.5 s more for any report
+/// still pending; the counts then.
 async fn scans_after(app: &TestApp, before: (i64, i64)) -> (i64, i64) {
-    for _ in 0..200 {
-        if scans(app).await.1 > before.1 {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-            return scans(app).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no index scan of auth_mirror.events was reported");
+    eventually(
+        "an index scan of auth_mirror.events is reported",
+        || async { scans(app).await.1 > before.1 },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    scans(app).await
 }
 
-async fn metrics(app: &TestApp) -> String {
-    app.get("/metrics").await.text().await.unwrap()
+/// Whether the metrics show every `line` (`status="..."} value`) of the gauge `name`.
+async fn gauge_shows(app: &TestApp, name: &str, lines: &[&str]) -> bool {
+    let text = metrics(app).await;
+    lines
+        .iter()
+        .all(|line| text.contains(&format!("{name}{{status=\"{line}")))
 }
 
 #[tokio::test]
@@ -76,27 +80,16 @@ async fn the_worker_retention_and_gauge_never_scan_the_whole_events_table() {
 
     // Rounds of claims, retention and the gauge, every 50 ms.
     let counted = ["failed\"} 4\n", "dead\"} 4\n"];
-    for _ in 0..200 {
-        let text = metrics(&app).await;
-        if counted
-            .iter()
-            .all(|line| text.contains(&format!("auth_mirror_events{{status=\"{line}")))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the gauge counts failed and dead events", || {
+        gauge_shows(&app, "auth_mirror_events", &counted)
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = scans_after(&app, before).await;
 
     assert_eq!(after.0, before.0, "sequential scans of auth_mirror.events");
+    assert!(gauge_shows(&app, "auth_mirror_events", &counted).await);
     let text = metrics(&app).await;
-    for line in counted {
-        assert!(
-            text.contains(&format!("auth_mirror_events{{status=\"{line}")),
-            "{text}"
-        );
-    }
     assert!(
         !text.contains("auth_mirror_events_estimated{"),
         "no estimate before the table is analyzed: {text}"
@@ -117,19 +110,14 @@ async fn applied_and_ignored_events_are_estimated_once_the_table_is_analyzed() {
         .await
         .unwrap();
 
-    let estimated = ["applied\"} 32\n", "ignored\"} 0\n"];
-    let mut text = String::new();
-    for _ in 0..200 {
-        text = metrics(&app).await;
-        if estimated
-            .iter()
-            .all(|line| text.contains(&format!("auth_mirror_events_estimated{{status=\"{line}")))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the estimates never appeared: {text}");
+    eventually("applied and ignored events are estimated", || {
+        gauge_shows(
+            &app,
+            "auth_mirror_events_estimated",
+            &["applied\"} 32\n", "ignored\"} 0\n"],
+        )
+    })
+    .await;
 }
 
 #[tokio::test]

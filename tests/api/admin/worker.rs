@@ -14,7 +14,7 @@ use crate::payloads::{hook, hook_user};
 const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Polls `check` until it holds, or fails after `DEADLINE`.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(super) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -29,7 +29,7 @@ where
     }
 }
 
-async fn metrics(app: &TestApp) -> String {
+pub(super) async fn metrics(app: &TestApp) -> String {
     app.get("/metrics").await.text().await.unwrap()
 }
 
