@@ -45,10 +45,9 @@ as_postgres() {
 }
 
 cd "$ROOT"
-cargo build --release --quiet --bin auth-mirror
-LOAD=$(cargo bench --bench load --no-run --message-format=json 2>/dev/null |
-    jq -r 'select(.executable != null and .target.name == "load") | .executable')
-SERVICE=$ROOT/target/release/auth-mirror
+# shellcheck source=bench/lib/service.sh
+. "$ROOT/bench/lib/service.sh"
+build_binaries
 
 WORK=$(mktemp -d)
 PG_PID=

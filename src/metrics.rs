@@ -78,13 +78,16 @@ pub struct Metrics {
     pub replays: Family<AttemptLabels, Counter>,
     /// Events the retry worker gave up on.
     pub dead: Counter,
-    /// Stored events by status, refreshed by the retry worker.
+    /// Stored `failed` and `dead` events, counted by the retry worker's housekeeping.
     pub events: Family<StatusLabels, Gauge>,
     /// Trigger errors the reconciler has not resolved yet, refreshed by the retry worker.
     pub trigger_errors_unresolved: Gauge,
     /// The last `/readyz` answer: 1 ready, 0 not; absent until `/readyz` is first asked
     /// (Fly's health check asks every 15 s), so that no check does not read as "not ready".
     pub ready: Family<(), Gauge>,
+    /// Stored `applied` and `ignored` events, estimated from the planner's statistics (a
+    /// count would read the whole table); absent until the table has been analyzed.
+    pub events_estimated: Family<StatusLabels, Gauge>,
     pub duplicates: Family<DuplicateLabels, Counter>,
     /// Deliveries stored per group-commit transaction.
     pub batch_deliveries: Histogram,
@@ -132,6 +135,7 @@ impl Default for Metrics {
         let replays = Family::<AttemptLabels, Counter>::default();
         let dead = Counter::default();
         let events = Family::<StatusLabels, Gauge>::default();
+        let events_estimated = Family::<StatusLabels, Gauge>::default();
         registry.register(
             "retries",
             "Failed events tried again by the retry worker, by outcome",
@@ -147,7 +151,16 @@ impl Default for Metrics {
             "Events given up as dead after the retry schedule",
             dead.clone(),
         );
-        registry.register("events", "Stored events by status", events.clone());
+        registry.register(
+            "events",
+            "Stored failed and dead events, counted",
+            events.clone(),
+        );
+        registry.register(
+            "events_estimated",
+            "Stored applied and ignored events, estimated from the table's statistics",
+            events_estimated.clone(),
+        );
         let trigger_errors_unresolved = Gauge::default();
         registry.register(
             "trigger_errors_unresolved",
@@ -193,6 +206,7 @@ impl Default for Metrics {
             events,
             trigger_errors_unresolved,
             ready,
+            events_estimated,
             duplicates,
             spool,
             admin_auth_refusals,

@@ -74,7 +74,8 @@ pub fn print(plan: &Plan, measured: &Measured, usage: &Usage) {
     };
     println!(
         "load: events_per_s={per_second:.1} ok={} errors={} p50_ms={:.3} p95_ms={:.3} p99_ms={:.3} \
-         max_ms={:.3} service_p99_ms={:.3} server_hwm_kb={} server_cpu_us={:.1} loadgen_cpu_us={:.1}",
+         max_ms={:.3} service_p99_ms={:.3} server_hwm_kb={} server_cpu_us={:.1} loadgen_cpu_us={:.1} \
+         seed={}",
         stats.ok(),
         stats.errors(),
         ms(&stats.latency, 0.5),
@@ -85,6 +86,7 @@ pub fn print(plan: &Plan, measured: &Measured, usage: &Usage) {
         usage.server_hwm_kb.unwrap_or(0),
         per_event(usage.server_cpu).unwrap_or(0.0),
         per_event(usage.own_cpu).unwrap_or(0.0),
+        plan.seed,
     );
 }
 

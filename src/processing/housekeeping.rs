@@ -1,7 +1,10 @@
 //! The retry worker's periodic chores: `EVENT_RETENTION` (old `applied` and `ignored`
 //! events deleted in small batches; `failed` and `dead` ones are kept, they are work still to
-//! do), the events-by-status gauge and the unresolved trigger errors gauge.
+//! do), the events-by-status gauges (`failed` and `dead` counted, `applied` and `ignored`
+//! estimated: neither reads the whole table) and the unresolved trigger errors gauge.
 
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use sqlx::PgPool;
 
 use super::retry::WorkerConfig;
@@ -34,20 +37,11 @@ pub(super) async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: 
     if deleted > 0 {
         tracing::info!(deleted, "retention: deleted old applied and ignored events");
     }
-    match stats::events_by_source_and_status(pool).await {
-        Ok(rows) => {
-            for status in EventStatus::ALL.map(EventStatus::as_str) {
-                let count: i64 = rows
-                    .iter()
-                    .filter(|(_, row_status, _)| row_status == status)
-                    .map(|(_, _, count)| count)
-                    .sum();
-                metrics
-                    .events
-                    .get_or_create(&StatusLabels {
-                        status: status.to_owned(),
-                    })
-                    .set(count);
+    match stats::gauge_counts(pool).await {
+        Ok(gauge) => {
+            show(&metrics.events, &gauge.counted);
+            if let Some(estimated) = &gauge.estimated {
+                show(&metrics.events_estimated, estimated);
             }
         }
         Err(error) => tracing::warn!(%error, "cannot count events for the gauge"),
@@ -57,5 +51,15 @@ pub(super) async fn housekeeping(pool: &PgPool, config: &WorkerConfig, metrics: 
             metrics.trigger_errors_unresolved.set(count);
         }
         Err(error) => tracing::warn!(%error, "cannot count trigger errors for the gauge"),
+    }
+}
+
+fn show(gauge: &Family<StatusLabels, Gauge>, counts: &[(EventStatus, i64)]) {
+    for (status, count) in counts {
+        gauge
+            .get_or_create(&StatusLabels {
+                status: status.as_str().to_owned(),
+            })
+            .set(*count);
     }
 }

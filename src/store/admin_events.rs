@@ -1,8 +1,11 @@
 //! The admin API's reads and writes on `auth_mirror.events`: filtered keyset listing, one
-//! event in full, counting and expunging payloads.
+//! event in full, counting and expunging payloads. Each runs in a transaction that prefers
+//! indexes (`plans`): an operator's request must not read the whole event store because the
+//! statistics are missing or stale.
 
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
+use super::plans::{self, prefer_indexes};
 use crate::admin::types::EventSummary;
 use crate::admin::EventFilter;
 
@@ -47,7 +50,10 @@ pub async fn list(
         query.push(" and id < ").push_bind(before);
     }
     query.push(" order by id desc limit ").push_bind(limit);
-    query.build_query_as().fetch_all(pool).await
+    let mut transaction = plans::indexed(pool).await?;
+    let page = query.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
+    Ok(page)
 }
 
 /// One event with everything but its payload, and the payload if asked.
@@ -69,7 +75,8 @@ pub async fn get(
     id: i64,
     with_payload: bool,
 ) -> Result<Option<EventRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let mut transaction = plans::indexed(pool).await?;
+    let row = sqlx::query_as(&format!(
         "select {SUMMARY_COLUMNS}, webhook_id, signed_at, last_attempt_at, updated_at, \
                 payload is null as payload_expunged, \
                 case when $2 then payload end as payload \
@@ -77,19 +84,24 @@ pub async fn get(
     ))
     .bind(id)
     .bind(with_payload)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(row)
 }
 
 /// Removes the payload of event `id`, keeping its outcome; its status if it exists.
 pub async fn expunge_payload(pool: &PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    let mut transaction = plans::indexed(pool).await?;
+    let status = sqlx::query_scalar(
         "update auth_mirror.events set payload = null, updated_at = now() \
          where id = $1 returning status",
     )
     .bind(id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(status)
 }
 
 /// Failed or dead events matching `filter` with an id above `after`: (all, expunged).
@@ -104,7 +116,10 @@ pub async fn count_replayable(
     );
     query.push_bind(after);
     push_filter(&mut query, filter);
-    query.build_query_as().fetch_one(pool).await
+    let mut transaction = plans::indexed(pool).await?;
+    let counts = query.build_query_as().fetch_one(&mut *transaction).await?;
+    transaction.commit().await?;
+    Ok(counts)
 }
 
 /// The summary of event `id`, read in the caller's transaction.
@@ -112,6 +127,7 @@ pub async fn summary(
     connection: &mut sqlx::PgConnection,
     id: i64,
 ) -> Result<EventSummary, sqlx::Error> {
+    prefer_indexes(connection).await?;
     sqlx::query_as(&format!(
         "select {SUMMARY_COLUMNS} from auth_mirror.events where id = $1"
     ))

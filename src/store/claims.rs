@@ -1,11 +1,15 @@
 //! Claiming stored events for a retry or a replay. Every claim is a row lock taken inside
 //! the caller's transaction, so that several instances on one database never apply the
 //! same event twice: the retry worker and bulk replay skip rows another transaction holds
-//! (`FOR UPDATE SKIP LOCKED`), a single replay waits for it.
+//! (`FOR UPDATE SKIP LOCKED`), a single replay waits for it. Every claim also makes the
+//! rest of the caller's transaction prefer indexes (`plans::prefer_indexes`): the retry
+//! worker claims every few seconds, and a cached plan that scans the whole table would
+//! read every stored event each time.
 
 use sqlx::{PgConnection, QueryBuilder};
 
 use super::admin_events::push_filter;
+use super::plans::prefer_indexes;
 use crate::admin::EventFilter;
 
 /// A stored event, locked for this transaction.
@@ -28,6 +32,7 @@ pub async fn claim_due(
     connection: &mut PgConnection,
     limit: i64,
 ) -> Result<Vec<ClaimedEvent>, sqlx::Error> {
+    prefer_indexes(connection).await?;
     sqlx::query_as(&format!(
         "select {CLAIMED_COLUMNS} from auth_mirror.events \
          where status = 'failed' and next_attempt_at <= now() \
@@ -44,6 +49,7 @@ pub async fn lock_one(
     connection: &mut PgConnection,
     id: i64,
 ) -> Result<Option<ClaimedEvent>, sqlx::Error> {
+    prefer_indexes(connection).await?;
     sqlx::query_as(&format!(
         "select {CLAIMED_COLUMNS} from auth_mirror.events where id = $1 for update"
     ))
@@ -60,6 +66,7 @@ pub async fn claim_replayable(
     after: i64,
     limit: i64,
 ) -> Result<Vec<ClaimedEvent>, sqlx::Error> {
+    prefer_indexes(connection).await?;
     let mut query = QueryBuilder::new(format!(
         "select {CLAIMED_COLUMNS} from auth_mirror.events \
          where status in ('failed', 'dead') and id > "

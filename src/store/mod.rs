@@ -8,6 +8,7 @@ mod error;
 pub mod events;
 pub mod ingest;
 pub mod migrate;
+pub mod plans;
 pub mod pool;
 pub mod readiness;
 pub mod reconcile;

@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use super::plans;
+
 /// Deletes up to `batch` applied or ignored events received more than `older_than` ago,
-/// oldest first; how many were deleted.
+/// oldest first, through the retention index; how many were deleted.
 pub async fn delete_batch(
     pool: &PgPool,
     older_than: Duration,
     batch: i64,
 ) -> Result<u64, sqlx::Error> {
+    let mut transaction = plans::indexed(pool).await?;
     let result = sqlx::query(
         "delete from auth_mirror.events where id in ( \
            select id from auth_mirror.events \
@@ -22,7 +25,8 @@ pub async fn delete_batch(
     )
     .bind(older_than.as_secs_f64())
     .bind(batch)
-    .execute(pool)
+    .execute(&mut *transaction)
     .await?;
+    transaction.commit().await?;
     Ok(result.rows_affected())
 }

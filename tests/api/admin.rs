@@ -10,6 +10,7 @@ mod concurrency;
 mod guessing;
 mod listing;
 mod openapi;
+mod plans;
 mod private_schema;
 pub(crate) mod reconcile;
 mod reconcile_access;

@@ -29,7 +29,7 @@ where
     }
 }
 
-async fn metrics(app: &TestApp) -> String {
+pub(super) async fn metrics(app: &TestApp) -> String {
     app.metrics().await
 }
 
@@ -147,14 +147,10 @@ async fn retention_deletes_old_applied_and_ignored_events_only() {
     );
     eventually("the gauge counts what is left", || async {
         let text = metrics(&app).await;
-        [
-            "applied\"} 1\n",
-            "failed\"} 1\n",
-            "dead\"} 1\n",
-            "ignored\"} 0\n",
-        ]
-        .iter()
-        .all(|line| text.contains(&format!("auth_mirror_events{{status=\"{line}")))
+        // applied and ignored are estimates (admin::plans).
+        ["failed\"} 1\n", "dead\"} 1\n"]
+            .iter()
+            .all(|line| text.contains(&format!("auth_mirror_events{{status=\"{line}")))
     })
     .await;
 }
