@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::InputError;
-use crate::domain::Source;
-use crate::store::events::EventStatus;
+use crate::domain::{EventStatus, Source};
 
 /// The filters as the client sends them (query parameters or JSON fields).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]

@@ -5,7 +5,7 @@ use sqlx::PgPool;
 
 use super::types::{EventDetail, EventPage, Stats};
 use super::{Cursor, EventFilter, PageRequest};
-use crate::store::events::EventStatus;
+use crate::domain::EventStatus;
 use crate::store::{admin_events, stats};
 
 /// Counts per status (every status present) and source, the oldest failed and dead events,

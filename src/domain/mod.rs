@@ -3,6 +3,8 @@
 
 mod admin_users;
 mod event;
+mod event_status;
+mod mirror_effect;
 mod nul;
 mod timestamp;
 mod user_state;
@@ -17,5 +19,7 @@ mod tests;
 
 pub use admin_users::{parse_admin_user, parse_admin_users_page, InvalidAdminUser};
 pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
+pub use event_status::{AppliedVia, EventStatus};
+pub use mirror_effect::MirrorEffect;
 pub use timestamp::{parse_time, Version};
 pub use user_state::UserState;

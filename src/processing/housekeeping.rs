@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use super::retry::WorkerConfig;
 use crate::metrics::{Metrics, StatusLabels};
-use crate::store::events::EventStatus;
+use crate::domain::EventStatus;
 use crate::store::{retention, stats};
 
 /// Events deleted per retention statement (small: each holds row locks).

@@ -8,9 +8,10 @@ use super::schedule::RetrySchedule;
 use super::stored::{outcome_label, reapply};
 use crate::admin::types::{BulkReplaySummary, ReplayResult};
 use crate::admin::{Cursor, EventFilter};
+use crate::domain::AppliedVia;
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::store::claims::{self, ClaimedEvent};
-use crate::store::{admin_events, events::AppliedVia};
+use crate::store::admin_events;
 
 /// Events claimed per transaction by a bulk replay.
 const BATCH: i64 = 100;

@@ -10,10 +10,10 @@ use sqlx::PgPool;
 use super::housekeeping::housekeeping;
 use super::schedule::RetrySchedule;
 use super::stored::{bury_expunged, outcome_label, reapply};
+use crate::domain::AppliedVia;
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::shutdown::StopSignal;
 use crate::store::claims;
-use crate::store::events::AppliedVia;
 
 /// Events claimed per transaction.
 const BATCH: i64 = 100;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::events::EventStatus;
 use super::plans;
 use crate::admin::types::{TriggerError, TriggerErrorStats};
+use crate::domain::EventStatus;
 
 /// Events per (source, status): exact, and so a read of the whole table. For an operator's
 /// request (`GET /admin/stats`); the periodic gauge uses `gauge_counts`.
