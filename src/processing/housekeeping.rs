@@ -7,7 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use sqlx::PgPool;
 
-use super::retry::WorkerConfig;
+use crate::config::WorkerConfig;
 use crate::metrics::{Metrics, StatusLabels};
 use crate::domain::EventStatus;
 use crate::store::{retention, stats};
