@@ -9,7 +9,7 @@ use auth_mirror::config::{
     AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
     WebhookConfig,
 };
-use auth_mirror::processing::retry::WorkerConfig;
+use auth_mirror::config::WorkerConfig;
 use auth_mirror::webhook::WebhookSecrets;
 
 use auth_mirror::embedded_db::Throwaway;

@@ -4,13 +4,13 @@
 
 use sqlx::PgPool;
 
-use super::schedule::RetrySchedule;
 use super::stored::{outcome_label, reapply};
 use crate::admin::types::{BulkReplaySummary, ReplayResult};
-use crate::admin::{Cursor, EventFilter};
+use crate::admin::Cursor;
+use crate::domain::{AppliedVia, EventFilter, RetrySchedule};
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::store::claims::{self, ClaimedEvent};
-use crate::store::{admin_events, events::AppliedVia};
+use crate::store::admin_events;
 
 /// Events claimed per transaction by a bulk replay.
 const BATCH: i64 = 100;

@@ -4,11 +4,10 @@
 
 use sqlx::PgConnection;
 
-use super::schedule::RetrySchedule;
 use super::{apply, settled_outcome, Outcome, UNPARSED_KIND};
-use crate::domain::{Action, ParsedEvent, Source};
+use crate::domain::{Action, AppliedVia, ParsedEvent, RetrySchedule, Source};
 use crate::store::claims::ClaimedEvent;
-use crate::store::events::{self, AppliedVia};
+use crate::store::events;
 
 /// Why a stored event could not be tried at all.
 pub const EXPUNGED_REASON: &str = "payload expunged; cannot be applied";

@@ -4,52 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::users::MirrorEffect;
-
-/// Where an event stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventStatus {
-    Applied,
-    Failed,
-    Dead,
-    Ignored,
-}
-
-impl EventStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::Failed => "failed",
-            Self::Dead => "dead",
-            Self::Ignored => "ignored",
-        }
-    }
-
-    /// Every status, in the order the admin API and the console list them.
-    pub const ALL: [Self; 4] = [Self::Applied, Self::Failed, Self::Dead, Self::Ignored];
-
-    fn from_sql(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text)
-    }
-}
-
-/// How an event came to be applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppliedVia {
-    Delivery,
-    Retry,
-    Replay,
-}
-
-impl AppliedVia {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Delivery => "delivery",
-            Self::Retry => "retry",
-            Self::Replay => "replay",
-        }
-    }
-}
+use crate::domain::{AppliedVia, EventStatus, MirrorEffect};
 
 /// A verified delivery about to be stored.
 #[derive(Debug)]
@@ -182,14 +137,6 @@ pub async fn mark_ignored(
     .execute(connection)
     .await?;
     Ok(())
-}
-
-impl std::str::FromStr for EventStatus {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::from_sql(text).ok_or(())
-    }
 }
 
 /// What a stored event came to, as recorded.

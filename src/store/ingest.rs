@@ -3,9 +3,8 @@
 
 use sqlx::PgConnection;
 
-use super::events::{EventStatus, NewEvent, StoredOutcome};
-use super::users::MirrorEffect;
-use crate::domain::UserState;
+use super::events::{NewEvent, StoredOutcome};
+use crate::domain::{EventStatus, MirrorEffect, UserState};
 
 /// One delivery of a batch: its event, and the state to mirror when it has one.
 #[derive(Debug)]

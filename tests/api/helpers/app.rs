@@ -7,7 +7,7 @@ use auth_mirror::config::{
     AdminToken, AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
     WebhookConfig,
 };
-use auth_mirror::processing::retry::WorkerConfig;
+use auth_mirror::config::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
 use secrecy::SecretString;

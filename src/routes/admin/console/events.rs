@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::filters::FilterFields;
 use super::{layout, ConsoleError, SignedIn};
-use crate::admin::types::EventSummary;
-use crate::admin::{service, Cursor, EventFilter, PageRequest};
+use crate::admin::{Cursor, PageRequest};
+use crate::domain::{EventFilter, EventSummary};
 use crate::routes::admin::AdminContext;
 
 /// The filters and the page.

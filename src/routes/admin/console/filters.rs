@@ -5,8 +5,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::admin::RawFilter;
-use crate::domain::Source;
-use crate::store::events::EventStatus;
+use crate::domain::{EventStatus, Source};
 
 /// Filter fields of a console form or link; empty fields are unset.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,0 +1,56 @@
+//! Where a stored event stands (`applied`, `failed`, `dead`, `ignored`) and which try
+//! applied it: the words the store, processing, the admin API and the console share.
+
+/// Where an event stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Applied,
+    Failed,
+    Dead,
+    Ignored,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+            Self::Ignored => "ignored",
+        }
+    }
+
+    /// Every status, in the order the admin API and the console list them.
+    pub const ALL: [Self; 4] = [Self::Applied, Self::Failed, Self::Dead, Self::Ignored];
+
+    /// The status named by the `status` column.
+    pub fn from_sql(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+impl std::str::FromStr for EventStatus {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::from_sql(text).ok_or(())
+    }
+}
+
+/// How an event came to be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedVia {
+    Delivery,
+    Retry,
+    Replay,
+}
+
+impl AppliedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivery => "delivery",
+            Self::Retry => "retry",
+            Self::Replay => "replay",
+        }
+    }
+}
