@@ -4,6 +4,7 @@
 mod admin_users;
 mod event;
 mod nul;
+pub mod reported;
 mod timestamp;
 mod user_state;
 mod wire;
