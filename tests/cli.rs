@@ -10,6 +10,8 @@ mod admin;
 mod cluster;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
+#[path = "cli/logs.rs"]
+mod logs;
 #[path = "cli/messages.rs"]
 mod messages;
 #[path = "cli/process.rs"]
