@@ -48,6 +48,11 @@ pub enum Command {
     /// Apply the embedded migrations and exit (Fly's release command).
     Migrate(DatabaseArgs),
     /// Sign and post a sample event to a running instance, to check a deployment end to end.
+    ///
+    /// Prints what the mirror did with the event (applied, stale, failed with its reason,
+    /// spooled ...). Exits 0 when it was applied or a documented no-op (stale: the mirror holds
+    /// this state or a newer one; unversioned; allowed: before-user-created), 1 otherwise
+    /// (failed, spooled, ignored, refused, unreachable).
     Send(SendArgs),
     /// Manage webhook secrets.
     #[command(subcommand)]

@@ -1,4 +1,7 @@
-//! Logging set-up: JSON lines for production, human-readable output for a terminal.
+//! Logging set-up: JSON lines for production, human-readable output for a terminal (level
+//! and message first, `message_first`).
+
+mod message_first;
 
 use std::io::IsTerminal;
 
@@ -12,7 +15,7 @@ pub enum LogFormat {
     Auto,
     /// One JSON object per line (for Fly.io and log shippers).
     Json,
-    /// Human-readable, for a terminal.
+    /// Human-readable, for a terminal: level and message first, the context after, no time.
     Pretty,
 }
 
@@ -42,6 +45,10 @@ pub fn init(format: LogFormat) {
     let _ = if json {
         builder.json().flatten_event(true).try_init()
     } else {
-        builder.try_init()
+        // Colours only on a terminal: a file or a pipe gets plain text.
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .event_format(message_first::MessageFirst)
+            .try_init()
     };
 }

@@ -1,6 +1,7 @@
 //! The `auth-mirror` binary as a process: `secret new`, start-up refusals on bad configuration,
-//! and the development secret of the embedded database. Each run gets an empty environment
-//! (but `PATH`), a temporary folder as working and data folder, and a time limit. Beside
+//! the development secret of the embedded database, its log lines, and the README's steps
+//! (the five-minute tour, the db-webhook install) run as written. Each run gets an empty
+//! environment (but `PATH`), a temporary folder as working and data folder, and a time limit. Beside
 //! them, `architecture`: the layers of the source the binary is built from.
 
 // A crate root looks for modules beside itself; these live in `tests/cli/` (process.rs is
@@ -13,6 +14,8 @@ mod architecture;
 mod cluster;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
+#[path = "cli/logs.rs"]
+mod logs;
 #[path = "cli/messages.rs"]
 mod messages;
 #[path = "cli/process.rs"]
@@ -21,6 +24,8 @@ mod process;
 mod readme;
 #[path = "cli/service.rs"]
 mod service;
+#[path = "cli/tour.rs"]
+mod tour;
 
 use auth_mirror::webhook::WebhookSecrets;
 use base64::engine::general_purpose::STANDARD;

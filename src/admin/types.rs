@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::RawFilter;
 use crate::domain::{EventSummary, TriggerError, TriggerErrorStats};

@@ -48,6 +48,10 @@ pub enum EventsCommand {
         payload: bool,
     },
     /// Replay one event by id, or every failed and dead event matching the filters.
+    ///
+    /// Exits 1 when events are still failing afterwards (their apply failed again, or their
+    /// payload was expunged so they cannot be replayed); 0 when nothing is left failing.
+    /// `--dry-run` only counts and exits 0.
     Replay {
         /// The event to replay; without it, a bulk replay by filter.
         #[arg(conflicts_with_all = ["status", "source", "kind", "user_id", "since", "until"])]

@@ -14,11 +14,13 @@ use crate::client::samples::SampleKind;
 pub struct SendArgs {
     /// The service: `https://<app>.fly.dev` (the kind's path, `/hooks/auth` or `/hooks/db`, is
     /// added) or a full URL.
-    #[arg(value_name = "URL", conflicts_with = "url")]
+    #[arg(value_name = "URL")]
     pub target: Option<String>,
 
-    /// Same as the positional URL.
-    #[arg(long)]
+    /// Same as the positional URL, which wins when both are given (the running instance that
+    /// `auth-mirror events` talks to, too).
+    // No `conflicts_with`: clap would count a value from the environment as given.
+    #[arg(long, env = "AUTH_MIRROR_URL")]
     pub url: Option<String>,
 
     /// Which sample event.

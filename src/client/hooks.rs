@@ -1,11 +1,45 @@
 //! Posting a delivery to `/hooks/auth` or `/hooks/db`, signed as Supabase signs it (the same
 //! signing code the service verifies with).
 
+use reqwest::header::HeaderMap;
 use reqwest::Url;
 use serde_json::Value;
 
 use super::{Answer, ClientError};
+use crate::domain::reported::{Reported, DUPLICATE_HEADER, ERROR_HEADER, OUTCOME_HEADER};
 use crate::webhook::{sign, WebhookKey};
+
+/// What a hook endpoint reported about the event, from its `auth-mirror-*` headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// `auth-mirror-outcome` as sent.
+    pub outcome_text: String,
+    /// The same, when it is a value this version knows.
+    pub outcome: Option<Reported>,
+    /// A copy of an event stored before: `outcome` is the first delivery's.
+    pub duplicate: bool,
+    /// Why it failed, as stored.
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// The report in `headers`; `None` without `auth-mirror-outcome`.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let outcome_text = text(OUTCOME_HEADER)?;
+        Some(Self {
+            outcome: Reported::parse(&outcome_text),
+            outcome_text,
+            duplicate: text(DUPLICATE_HEADER).as_deref() == Some("true"),
+            error: text(ERROR_HEADER),
+        })
+    }
+}
 
 /// POSTs `body` as JSON with Standard Webhooks headers: a fresh `webhook-id`, the
 /// timestamp `now_unix` and a `v1` signature with `key`.
@@ -30,8 +64,13 @@ pub async fn post_signed(
         .await
         .map_err(&no_answer)?;
     let status = response.status();
+    let report = Report::from_headers(response.headers());
     let body = response.text().await.map_err(no_answer)?;
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        report,
+    })
 }
 
 /// Whether Supabase Auth would take `answer` as success for an Auth Hook: 2xx, and no
@@ -61,6 +100,7 @@ mod tests {
         Answer {
             status: StatusCode::from_u16(status).unwrap(),
             body: body.to_owned(),
+            report: None,
         }
     }
 

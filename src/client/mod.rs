@@ -22,6 +22,8 @@ pub struct Answer {
     pub status: StatusCode,
     /// The body as text (lossy UTF-8).
     pub body: String,
+    /// What a hook endpoint said it did with the event (its `auth-mirror-*` headers).
+    pub report: Option<hooks::Report>,
 }
 
 /// An HTTP client with a connect timeout and an overall `timeout` per request.

@@ -1,5 +1,7 @@
 //! `auth-mirror send`: signs a realistic sample event and posts it to a running instance,
-//! to check a deployment end to end. Exits non-zero unless the service accepted it.
+//! to check a deployment end to end. Prints what the mirror did with it (the hook endpoint's
+//! `auth-mirror-outcome` header) and exits non-zero unless it was applied or a documented
+//! no-op (stale, unversioned, allowed).
 
 use std::time::Duration;
 
@@ -10,8 +12,10 @@ use uuid::Uuid;
 
 use super::secret::existing_dev_secret;
 use crate::cli::SendArgs;
+use crate::client::hooks::Report;
 use crate::client::samples;
 use crate::client::{self, hooks, Answer};
+use crate::domain::reported::Reported;
 use crate::webhook::WebhookSecrets;
 
 /// Where `send` goes when no URL is given: `serve`'s default address.
@@ -44,8 +48,50 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
     if !accepted {
         anyhow::bail!("the service did not accept the event: {}", hint(&answer));
     }
-    println!("accepted: the service stored the event");
+    let report = answer.report.as_ref().context(
+        "the service took the event but did not say what it did with it (no auth-mirror-outcome \
+         header: not auth-mirror, an older version, or a proxy that drops the header)",
+    )?;
+    println!("{}", verdict(report)?);
     Ok(())
+}
+
+/// What the mirror did, for the person reading it; an error unless the event was applied or
+/// asked for nothing to be written.
+fn verdict(report: &Report) -> anyhow::Result<String> {
+    let copy = if report.duplicate {
+        " (a copy of an event stored before: this is what the first delivery came to)"
+    } else {
+        ""
+    };
+    let Some(outcome) = report.outcome.filter(|outcome| outcome.is_settled()) else {
+        let why = match report.outcome {
+            Some(Reported::Failed) => format!(
+                "failed: stored, but applying it failed ({}). Fix the cause, then replay it: \
+                 auth-mirror events replay --status failed (the retry worker also tries again \
+                 on RETRY_SCHEDULE)",
+                report.error.as_deref().unwrap_or("no reason given")
+            ),
+            Some(Reported::Spooled) => "spooled: the service's database did not take it in time; \
+                 it is kept in the spool and applied when the database is back (GET /readyz)"
+                .to_owned(),
+            Some(Reported::Ignored) => {
+                "ignored: recorded, but the service does not mirror this event".to_owned()
+            }
+            _ => format!(
+                "the service answered the outcome {:?}, which this version does not know",
+                report.outcome_text
+            ),
+        };
+        anyhow::bail!("the event was not applied{copy}: {why}");
+    };
+    let what = match outcome {
+        Reported::Applied => "public.users has the event's state",
+        Reported::Stale => "public.users already holds this state or a newer one; nothing to write",
+        Reported::Unversioned => "the event carries no real version, so it never writes",
+        _ => "recorded; before-user-created never writes a row (the user does not exist yet)",
+    };
+    Ok(format!("{}: {what}{copy}", outcome.as_str()))
 }
 
 /// `--secret`/`WEBHOOK_SECRETS`, else the development secret of the data folder.

@@ -1,6 +1,6 @@
 //! `auth-mirror serve`: the HTTP service.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -56,8 +56,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         metrics,
         security: args.security.config(embedded_database),
     };
-    let insecure_cookies = config.admin_token.is_some()
-        && config.security.cookies == CookiePolicy::InsecureForDevelopment;
+    let admin_enabled = config.admin_token.is_some();
+    let insecure_cookies =
+        admin_enabled && config.security.cookies == CookiePolicy::InsecureForDevelopment;
     // Not "cannot listen": the listeners are bound already; their errors say what failed.
     let application = Application::from_listeners(listeners, config, database.pool.clone())
         .context("cannot start the service")?;
@@ -66,8 +67,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("console session cookies are not Secure (SECURE_COOKIES=false, the default on the embedded development database): for plain HTTP on your own machine only");
     }
     tracing::info!(host = %args.host, port = application.port(), metrics_port = application.metrics_port(), "auth-mirror is listening");
+    if admin_enabled {
+        let url = format!("{}/admin/", local_origin(args.host, application.port()));
+        tracing::info!(%url, "admin API and console at {url} (sign in with ADMIN_TOKEN)");
+    } else {
+        tracing::info!("admin API and console disabled: ADMIN_TOKEN is unset");
+    }
     // Stops in order on SIGTERM/SIGINT; the database is closed last, whatever happened.
     let served = application.run_until_signalled().await;
     database.close().await?;
     served
+}
+
+/// The origin to reach the service from this machine: the listening address, or loopback
+/// when it listens on every address.
+fn local_origin(host: IpAddr, port: u16) -> String {
+    let host = match host {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    };
+    format!("http://{}", SocketAddr::new(host, port))
 }

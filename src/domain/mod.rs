@@ -7,6 +7,7 @@ mod event;
 mod event_status;
 mod mirror_effect;
 mod nul;
+pub mod reported;
 mod retry_schedule;
 mod timestamp;
 mod user_state;

@@ -114,6 +114,7 @@ impl LocalCluster {
         let turn = ownership::take_turn(&self.data_dir)?;
         if membership.leave(&turn) {
             self.cluster.shut_down("fast")?;
+            tracing::info!(folder = %self.location.pgdata.display(), "embedded PostgreSQL stopped");
         } else {
             tracing::info!("other instances still use the embedded PostgreSQL; leaving it running");
         }

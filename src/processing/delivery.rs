@@ -109,17 +109,18 @@ impl Delivery {
 
     /// What this delivery came to, from its row of the batch's answer.
     fn outcome(&self, ingested: &Ingested) -> Outcome {
-        let outcome = first_outcome(&ingested.outcome, &self.parsed);
+        let mut outcome = first_outcome(&ingested.outcome, &self.parsed);
         if !ingested.stored {
             return Outcome::Duplicate(Box::new(outcome));
         }
-        if outcome == Outcome::Failed {
+        if let Outcome::Failed { reason } = &mut outcome {
             tracing::warn!(
                 event_id = ingested.event_id,
                 reason = ingested.error.as_deref().unwrap_or("unknown"),
                 via = "delivery",
                 "applying the event failed"
             );
+            reason.clone_from(&ingested.error);
         }
         outcome
     }

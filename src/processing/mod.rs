@@ -32,8 +32,9 @@ pub(super) const UNPARSED_KIND: &str = "unparsed";
 pub enum Outcome {
     /// The state was applied (or found stale) with the convergence rule.
     Mirrored(MirrorEffect),
-    /// Applying failed; the event is stored as `failed` for a later retry.
-    Failed,
+    /// Applying failed; the event is stored as `failed` for a later retry. `reason`: the
+    /// stored error (SQLSTATE and constraint, no personal data), when this delivery stored it.
+    Failed { reason: Option<String> },
     /// `before-user-created`: recorded, the signup may proceed.
     Allowed,
     /// An Auth Hook this service does not implement: recorded as ignored.
@@ -142,7 +143,9 @@ async fn apply(
             );
             let retry_in = schedule.after_failure(attempt).retry_in();
             events::mark_failed(connection, event_id, &reason, retry_in, via).await?;
-            Ok(Outcome::Failed)
+            Ok(Outcome::Failed {
+                reason: Some(reason),
+            })
         }
     }
 }
@@ -158,7 +161,7 @@ fn first_outcome(
         EventStatus::Failed | EventStatus::Dead if stored.kind == UNPARSED_KIND => {
             Outcome::Unparsed
         }
-        EventStatus::Failed | EventStatus::Dead => Outcome::Failed,
+        EventStatus::Failed | EventStatus::Dead => Outcome::Failed { reason: None },
         // Recorded without applying: the same key is the same hook invocation or content,
         // so it asks for the same (settled) answer.
         EventStatus::Ignored => match parsed {

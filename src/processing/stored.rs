@@ -60,7 +60,7 @@ pub async fn bury_expunged(connection: &mut PgConnection, id: i64) -> Result<(),
 pub fn outcome_label(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Mirrored(_) => "applied",
-        Outcome::Failed | Outcome::Unparsed => "still_failing",
+        Outcome::Failed { .. } | Outcome::Unparsed => "still_failing",
         _ => "ignored",
     }
 }

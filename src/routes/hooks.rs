@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::body::read_json_body;
 use super::error::ApiError;
+use super::outcome_headers::with_outcome;
 use crate::domain::Source;
 use crate::metrics::{DeliveryLabels, DuplicateLabels, Metrics};
 use crate::processing::delivery::Delivery;
@@ -37,7 +38,7 @@ pub async fn auth_hook(
     context: web::Data<HookContext>,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = receive(Source::AuthHook, &request, payload, &context).await?;
-    Ok(match outcome.settled() {
+    let response = match outcome.settled() {
         Outcome::UnsupportedHook(name) => HttpResponse::Ok().json(json!({
             "error": {
                 "http_code": 500,
@@ -48,7 +49,8 @@ pub async fn auth_hook(
             }
         })),
         _ => success(),
-    })
+    };
+    Ok(with_outcome(response, &outcome))
 }
 
 /// Database events on `auth.users`. Events about anything else, and bodies that verified but
@@ -68,7 +70,7 @@ pub async fn db_event(
             code: "malformed_payload",
             message: "the payload is not a database event; it was stored as failed",
         }),
-        _ => Ok(success()),
+        _ => Ok(with_outcome(success(), &outcome)),
     }
 }
 
@@ -171,7 +173,7 @@ fn rejection_reason(error: &ApiError) -> &'static str {
 fn outcome_label(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Mirrored(effect) => effect.as_str(),
-        Outcome::Failed => "failed",
+        Outcome::Failed { .. } => "failed",
         Outcome::Allowed => "allowed",
         Outcome::UnsupportedHook(_) => "unsupported_hook",
         Outcome::UnsupportedChange => "unsupported_change",

@@ -9,6 +9,7 @@ mod health;
 mod hooks;
 mod metrics;
 mod observe;
+mod outcome_headers;
 mod request_span;
 
 use actix_web::web;

@@ -5,7 +5,7 @@
 //! ours appears in `public`, where Prisma would report drift and offer to drop it. Migration
 //! files therefore qualify every name.
 
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migrate, Migrator};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use super::{bootstrap, StoreError};
@@ -27,9 +27,19 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         )
         .await?;
     connection.execute("set search_path = auth_mirror").await?;
+    // sqlx's own lock, taken first so that what was there before is read under it (an
+    // advisory lock is re-entrant within a session: `run` takes and releases it once more).
+    connection.lock().await?;
+    connection.ensure_migrations_table().await?;
+    let before: Vec<i64> = connection
+        .list_applied_migrations()
+        .await?
+        .iter()
+        .map(|migration| migration.version)
+        .collect();
     MIGRATOR.run(&mut connection).await?;
-    let version = known_versions().into_iter().max().unwrap_or(0);
-    tracing::info!(version, "migrations applied");
+    connection.unlock().await?;
+    log_applied(&before);
     // Again on every run, so a database whose `auth.users` appeared after the trigger
     // migration (or was restored) gets the trigger too. It reports, never fails.
     let installed: bool = sqlx::query_scalar("select auth_mirror.install_auth_users_trigger()")
@@ -42,6 +52,27 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
     }
     connection.close().await?;
     Ok(())
+}
+
+/// `migrations: up to date (16)`, or `migrations: applied 2 (15, 16)`: what this run did.
+fn log_applied(before: &[i64]) {
+    let version = known_versions().into_iter().max().unwrap_or(0);
+    let applied: Vec<String> = known_versions()
+        .into_iter()
+        .filter(|known| !before.contains(known))
+        .map(|known| known.to_string())
+        .collect();
+    if applied.is_empty() {
+        tracing::info!(version, "migrations: up to date ({version})");
+    } else {
+        tracing::info!(
+            version,
+            applied = applied.len(),
+            "migrations: applied {} ({})",
+            applied.len(),
+            applied.join(", ")
+        );
+    }
 }
 
 /// Every migration this binary knows, all of which a ready database must have applied.

@@ -17,6 +17,7 @@ mod metrics;
 mod mirror_auth_hook;
 mod mirror_auth_more;
 mod mirror_db_event;
+mod outcome_headers;
 mod payloads;
 mod personal_data;
 mod prisma;

@@ -7,13 +7,14 @@ use super::cluster::{new_database, ClusterGuard};
 use super::service::Service;
 use super::{after_user_created, auth_mirror, run, sandbox, stderr, UNREACHABLE_DATABASE};
 
-/// The messages of a default-level start-up, in order.
-const START_UP: [&str; 5] = [
+/// The messages of a default-level restart, in order.
+const START_UP: [&str; 6] = [
     "embedded PostgreSQL ",
-    "migrations applied",
+    "migrations: up to date (",
     "auth.users trigger installed",
     "development webhook secret",
     "auth-mirror is listening",
+    "admin API and console disabled: ADMIN_TOKEN is unset",
 ];
 
 /// The error of a failed command: its one `ERROR` log line's message (standard error is not a
@@ -42,7 +43,7 @@ async fn a_restart_logs_only_what_a_user_needs_and_a_rejection_once() {
     // The second start re-runs every idempotent step: where PostgreSQL says NOTICE.
     let mut service = Service::start(dir.path());
     let secret = service.development_secret().await;
-    service.log_event("auth-mirror is listening").await;
+    service.log_event("admin API and console").await;
     service.wait_until_ready().await;
     let start_up = service.printed_lines();
     let wrong_secret = auth_mirror::webhook::WebhookSecrets::generate();

@@ -1,5 +1,5 @@
-//! `auth-mirror send` against a running instance: accepted means exit 0 and a stored event;
-//! anything else exits non-zero and shows what the service answered.
+//! `auth-mirror send` against a running instance: applied (or a documented no-op) means exit 0
+//! and a stored event; anything else, a failed apply included, exits non-zero and says why.
 
 use crate::process::{auth_mirror, run, stderr, stdout};
 use crate::running::Running;
@@ -57,6 +57,10 @@ async fn send_to_a_bare_origin_posts_after_user_created_and_the_user_is_mirrored
         "{printed}"
     );
     assert!(printed.contains("200 OK {}"), "{printed}");
+    assert!(
+        printed.contains("applied: public.users has the event's state"),
+        "{printed}"
+    );
     assert_eq!(
         events(&running, user).await,
         [(
@@ -120,6 +124,7 @@ async fn each_kind_goes_to_its_endpoint_and_is_accepted() {
         stdout(&output),
         stderr(&output)
     );
+    assert!(stdout(&output).contains("allowed: "), "{}", stdout(&output));
 
     let db = |kind: &str| {
         (
@@ -200,4 +205,47 @@ async fn send_exits_non_zero_unless_accepted_and_shows_the_answer() {
         .await
         .unwrap();
     assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn send_says_failed_with_the_reason_and_exits_non_zero_when_the_apply_fails() {
+    let running = Running::start(&[]).await;
+    sqlx::query(
+        "alter table public.users add constraint no_example_emails \
+         check (email not like '%@example.com') not valid",
+    )
+    .execute(&running.database.pool)
+    .await
+    .unwrap();
+    let user = uuid::Uuid::new_v4();
+
+    let output = send(
+        &running,
+        &running.secret,
+        &[&running.origin(), "--user-id", &user.to_string()],
+    )
+    .await;
+
+    assert!(!output.status.success(), "{}", stdout(&output));
+    // Supabase would see success (the event is stored); the sender is told the truth.
+    assert!(stdout(&output).contains("200 OK {}"), "{}", stdout(&output));
+    assert!(!stdout(&output).contains("applied"), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("the event was not applied: failed"),
+        "{message}"
+    );
+    assert!(
+        message.contains("database error 23514 (constraint no_example_emails)"),
+        "{message}"
+    );
+    assert!(message.contains("events replay"), "{message}");
+    assert_eq!(
+        events(&running, user).await,
+        [(
+            "auth_hook".into(),
+            "after-user-created".into(),
+            "failed".into()
+        )]
+    );
 }

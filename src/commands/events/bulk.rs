@@ -63,6 +63,21 @@ pub async fn replay(
     Ok(total)
 }
 
+/// An error when events are still failing after a replay: their apply failed again, or their
+/// payload was expunged so they can never be replayed. A dry run changes nothing: no error.
+pub fn still_failing(summary: &BulkReplaySummary) -> anyhow::Result<()> {
+    let left = summary.still_failing + summary.expunged;
+    if summary.dry_run || left == 0 {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{left} event(s) still failing after the replay ({} failed again, {} expunged: not \
+         replayable); see auth-mirror events list --status failed",
+        summary.still_failing,
+        summary.expunged
+    )
+}
+
 /// A bar on standard error when it is a terminal; nothing otherwise.
 fn progress_bar(length: i64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {

@@ -32,7 +32,11 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<()> {
         }
         EventsCommand::Replay { id: Some(id), .. } => {
             let result = client.replay_one(id).await?;
-            output(json, &result, render::replay_result)
+            output(json, &result, render::replay_result)?;
+            if result.outcome == "still_failing" {
+                anyhow::bail!("event {id} is still failing: fix the cause (its last error says what), then replay it again");
+            }
+            Ok(())
         }
         EventsCommand::Replay {
             id: None,
@@ -41,7 +45,8 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<()> {
             limit,
         } => {
             let summary = bulk::replay(&client, raw(filter), dry_run, limit).await?;
-            output(json, &summary, render::bulk_summary)
+            output(json, &summary, render::bulk_summary)?;
+            bulk::still_failing(&summary)
         }
         EventsCommand::Stats => {
             let stats = client.stats().await?;

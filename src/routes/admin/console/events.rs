@@ -10,7 +10,7 @@ use super::filters::FilterFields;
 use super::{layout, ConsoleError, SignedIn};
 use crate::admin::{Cursor, PageRequest};
 use crate::domain::{EventFilter, EventSummary};
-use crate::routes::admin::AdminContext;
+use crate::routes::admin::{service, AdminContext};
 
 /// The filters and the page.
 #[derive(Deserialize)]
