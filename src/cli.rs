@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
 use crate::config::SpoolConfig;
-use crate::processing::schedule::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
+use crate::domain::{RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 use crate::telemetry::LogFormat;
 
 mod events;

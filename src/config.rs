@@ -2,16 +2,17 @@
 
 mod admin_token;
 pub mod security;
+mod worker;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::processing::retry::WorkerConfig;
 use crate::webhook::WebhookSecrets;
 
 pub use admin_token::{AdminToken, WeakToken};
 pub use security::{ClientAddressConfig, CookiePolicy, MetricsConfig, SecurityConfig};
+pub use worker::WorkerConfig;
 
 /// Everything `Application::build` needs besides the database pool.
 #[derive(Debug, Clone)]

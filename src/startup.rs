@@ -13,10 +13,10 @@ use sqlx::PgPool;
 use tokio::time::Instant;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::AppConfig;
+use crate::config::{AppConfig, WorkerConfig};
 use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
-use crate::processing::retry::{self, WorkerConfig};
+use crate::processing::retry;
 use crate::processing::spool::{drainer, Spool};
 use crate::reconcile::runs::Runs;
 use crate::routes::{self, AdminContext, BodyReadTimeout, HookContext};

@@ -9,9 +9,8 @@ use super::database::Database;
 use super::{secrets, spool_folder};
 use crate::cli::ServeArgs;
 use crate::config::{
-    AdminToken, AppConfig, CookiePolicy, DeliveryConfig, HttpLimits, WebhookConfig,
+    AdminToken, AppConfig, CookiePolicy, DeliveryConfig, HttpLimits, WebhookConfig, WorkerConfig,
 };
-use crate::processing::retry::WorkerConfig;
 use crate::startup::{Application, Listeners};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ mod event;
 mod event_status;
 mod mirror_effect;
 mod nul;
+mod retry_schedule;
 mod timestamp;
 mod user_state;
 mod wire;
@@ -21,5 +22,6 @@ pub use admin_users::{parse_admin_user, parse_admin_users_page, InvalidAdminUser
 pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
 pub use event_status::{AppliedVia, EventStatus};
 pub use mirror_effect::MirrorEffect;
+pub use retry_schedule::{AfterFailure, InvalidSchedule, RetrySchedule, DEFAULT_RETRY_SCHEDULE};
 pub use timestamp::{parse_time, Version};
 pub use user_state::UserState;

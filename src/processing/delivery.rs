@@ -5,9 +5,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::schedule::RetrySchedule;
 use super::{first_outcome, settled_outcome, Outcome, UNPARSED_KIND};
-use crate::domain::{Action, EventStatus, ParseFailure, ParsedEvent, Source};
+use crate::domain::{Action, EventStatus, ParseFailure, ParsedEvent, RetrySchedule, Source};
 use crate::store::events::NewEvent;
 use crate::store::ingest::{self, BatchedDelivery, Ingested};
 use crate::webhook::VerifiedDelivery;

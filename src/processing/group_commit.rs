@@ -19,8 +19,8 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::delivery::{self, Delivery};
-use super::schedule::RetrySchedule;
 use super::{NotStored, Outcome, StoreFailure};
+use crate::domain::RetrySchedule;
 use crate::metrics::Metrics;
 use crate::shutdown::StopSignal;
 

@@ -7,9 +7,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use sqlx::PgPool;
 
-use super::retry::WorkerConfig;
-use crate::metrics::{Metrics, StatusLabels};
+use crate::config::WorkerConfig;
 use crate::domain::EventStatus;
+use crate::metrics::{Metrics, StatusLabels};
 use crate::store::{retention, stats};
 
 /// Events deleted per retention statement (small: each holds row locks).

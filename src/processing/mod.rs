@@ -8,7 +8,6 @@ pub mod group_commit;
 mod housekeeping;
 pub mod replay;
 pub mod retry;
-pub mod schedule;
 pub mod spool;
 mod stored;
 
@@ -18,8 +17,9 @@ use bytes::Bytes;
 use sqlx::{Acquire, PgConnection, PgPool};
 
 use self::delivery::Delivery;
-use self::schedule::RetrySchedule;
-use crate::domain::{Action, AppliedVia, EventStatus, MirrorEffect, ParsedEvent, Source, UserState};
+use crate::domain::{
+    Action, AppliedVia, EventStatus, MirrorEffect, ParsedEvent, RetrySchedule, Source, UserState,
+};
 use crate::store::events::{self, StoredOutcome};
 use crate::store::users;
 use crate::webhook::VerifiedDelivery;

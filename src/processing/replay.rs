@@ -4,11 +4,10 @@
 
 use sqlx::PgPool;
 
-use super::schedule::RetrySchedule;
 use super::stored::{outcome_label, reapply};
 use crate::admin::types::{BulkReplaySummary, ReplayResult};
 use crate::admin::{Cursor, EventFilter};
-use crate::domain::AppliedVia;
+use crate::domain::{AppliedVia, RetrySchedule};
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::store::claims::{self, ClaimedEvent};
 use crate::store::admin_events;

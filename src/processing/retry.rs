@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 use super::housekeeping::housekeeping;
-use super::schedule::RetrySchedule;
 use super::stored::{bury_expunged, outcome_label, reapply};
-use crate::domain::AppliedVia;
+use crate::config::WorkerConfig;
+use crate::domain::{AppliedVia, RetrySchedule};
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::shutdown::StopSignal;
 use crate::store::claims;
@@ -22,27 +22,6 @@ const LONGEST_POLL: Duration = Duration::from_secs(1);
 const SHORTEST_POLL: Duration = Duration::from_millis(10);
 /// Pause after a failed round (the database is down), so the log is not flooded.
 const ERROR_PAUSE: Duration = Duration::from_secs(5);
-
-/// What the worker does and how often.
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    pub schedule: RetrySchedule,
-    /// `applied` and `ignored` events older than this are deleted.
-    pub retention: Duration,
-    /// How often retention runs and the gauge is refreshed.
-    pub housekeeping_every: Duration,
-}
-
-impl WorkerConfig {
-    /// The product's defaults: `RETRY_SCHEDULE` and `EVENT_RETENTION` unset.
-    pub fn with_schedule(schedule: RetrySchedule) -> Self {
-        Self {
-            schedule,
-            retention: Duration::from_secs(30 * 24 * 3600),
-            housekeeping_every: Duration::from_secs(60),
-        }
-    }
-}
 
 /// The worker's loop, run as one of the composition root's background tasks; it returns
 /// after the batch in hand once `stop` fires.

@@ -4,9 +4,8 @@
 
 use sqlx::PgConnection;
 
-use super::schedule::RetrySchedule;
 use super::{apply, settled_outcome, Outcome, UNPARSED_KIND};
-use crate::domain::{Action, AppliedVia, ParsedEvent, Source};
+use crate::domain::{Action, AppliedVia, ParsedEvent, RetrySchedule, Source};
 use crate::store::claims::ClaimedEvent;
 use crate::store::events;
 

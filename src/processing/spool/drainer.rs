@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use super::delivery::{entries, Entry, SpooledDelivery};
 use super::record::Damage;
 use super::{SegmentId, Spool, SpoolError};
-use crate::processing::schedule::RetrySchedule;
+use crate::domain::RetrySchedule;
 use crate::processing::{self, NotStored, Outcome};
 use crate::shutdown::StopSignal;
 
