@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::InputError;
-use crate::domain::{EventStatus, Source};
+use crate::domain::{EventFilter, Source};
 
 /// The filters as the client sends them (query parameters or JSON fields).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
@@ -57,17 +57,6 @@ impl RawFilter {
             None => Ok(()),
         }
     }
-}
-
-/// Parsed filters; `None` matches everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventFilter {
-    pub status: Option<EventStatus>,
-    pub source: Option<Source>,
-    pub kind: Option<String>,
-    pub user_id: Option<Uuid>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<&RawFilter> for EventFilter {

@@ -1,5 +1,7 @@
-//! The admin API's vocabulary, shared by the HTTP layer, the store and the `events` client:
-//! filters, opaque cursors, input errors and the JSON documents the API answers with.
+//! The admin API's vocabulary, shared by the HTTP layer, replay, reconcile and the `events`
+//! client: filters as sent, opaque cursors, input errors and the JSON documents the API
+//! answers with. It depends on `domain/` only; what the store reads for it (the parsed
+//! filter, an event's summary) is `domain::admin_view`.
 
 mod cursor;
 mod error;
@@ -7,12 +9,10 @@ mod filter;
 mod page;
 pub mod reconcile;
 pub mod types;
-// What the JSON API and the console both answer.
-pub mod service;
 
 pub use cursor::Cursor;
 pub use error::InputError;
-pub use filter::{parse_limit, EventFilter, RawFilter};
+pub use filter::{parse_limit, RawFilter};
 pub use page::PageRequest;
 
 /// Largest page of `GET /admin/events` and `GET /admin/trigger-errors`.

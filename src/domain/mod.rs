@@ -2,6 +2,7 @@
 //! Wire structs mirror Supabase's JSON; `TryFrom` turns them into these types at the boundary.
 
 mod admin_users;
+mod admin_view;
 mod event;
 mod event_status;
 mod mirror_effect;
@@ -18,6 +19,7 @@ mod properties;
 #[cfg(test)]
 mod tests;
 
+pub use admin_view::{EventFilter, EventSummary, TriggerError, TriggerErrorStats};
 pub use admin_users::{parse_admin_user, parse_admin_users_page, InvalidAdminUser};
 pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
 pub use event_status::{AppliedVia, EventStatus};

@@ -3,15 +3,34 @@
 //! indexes (`plans`): an operator's request must not read the whole event store because the
 //! statistics are missing or stale.
 
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
 
 use super::plans::{self, prefer_indexes};
-use crate::admin::types::EventSummary;
-use crate::admin::EventFilter;
+use crate::domain::{EventFilter, EventSummary};
 
 /// Columns of an `EventSummary`.
 pub(crate) const SUMMARY_COLUMNS: &str = "id, source, kind, status, user_id, received_at, \
      attempts, last_error, applied_via, effect, next_attempt_at";
+
+/// Reads the `SUMMARY_COLUMNS` (the domain type knows no SQL).
+impl<'r> FromRow<'r, PgRow> for EventSummary {
+    fn from_row(row: &'r PgRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            source: row.try_get("source")?,
+            kind: row.try_get("kind")?,
+            status: row.try_get("status")?,
+            user_id: row.try_get("user_id")?,
+            received_at: row.try_get("received_at")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            applied_via: row.try_get("applied_via")?,
+            effect: row.try_get("effect")?,
+            next_attempt_at: row.try_get("next_attempt_at")?,
+        })
+    }
+}
 
 /// Appends ` and ...` for every filter that is set (the query already has a `where`).
 pub(crate) fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &EventFilter) {

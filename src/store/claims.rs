@@ -10,7 +10,7 @@ use sqlx::{PgConnection, QueryBuilder};
 
 use super::admin_events::push_filter;
 use super::plans::prefer_indexes;
-use crate::admin::EventFilter;
+use crate::domain::EventFilter;
 
 /// A stored event, locked for this transaction.
 #[derive(Debug, Clone, sqlx::FromRow)]

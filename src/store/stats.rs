@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::plans;
-use crate::admin::types::{TriggerError, TriggerErrorStats};
-use crate::domain::EventStatus;
+use crate::domain::{EventStatus, TriggerError, TriggerErrorStats};
 
 /// Events per (source, status): exact, and so a read of the whole table. For an operator's
 /// request (`GET /admin/stats`); the periodic gauge uses `gauge_counts`.
@@ -38,14 +38,19 @@ pub async fn oldest_with_status(
 
 /// How many trigger errors there are, recently and in all.
 pub async fn trigger_errors(pool: &PgPool) -> Result<TriggerErrorStats, sqlx::Error> {
-    sqlx::query_as(
-        "select count(*) as total, \
-                count(*) filter (where occurred_at > now() - interval '24 hours') as last_24h, \
-                max(occurred_at) as latest_at \
+    let (total, last_24h, latest_at) = sqlx::query_as(
+        "select count(*), \
+                count(*) filter (where occurred_at > now() - interval '24 hours'), \
+                max(occurred_at) \
          from auth_mirror.trigger_errors",
     )
     .fetch_one(pool)
-    .await
+    .await?;
+    Ok(TriggerErrorStats {
+        total,
+        last_24h,
+        latest_at,
+    })
 }
 
 /// Trigger errors no reconcile has resolved yet (for the gauge).
@@ -55,20 +60,31 @@ pub async fn unresolved_trigger_errors(pool: &PgPool) -> Result<i64, sqlx::Error
         .await
 }
 
+/// `id, user_id, operation, sqlstate, occurred_at` of `auth_mirror.trigger_errors`.
+type TriggerErrorRow = (i64, Option<Uuid>, String, String, DateTime<Utc>);
+
 /// Up to `limit` trigger errors with an id below `before`, newest first.
 pub async fn list_trigger_errors(
     pool: &PgPool,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<TriggerError>, sqlx::Error> {
-    sqlx::query_as(
+    let rows: Vec<TriggerErrorRow> = sqlx::query_as(
         "select id, user_id, operation, sqlstate, occurred_at from auth_mirror.trigger_errors \
          where $1::bigint is null or id < $1 order by id desc limit $2",
     )
     .bind(before)
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?;
+    let error = |(id, user_id, operation, sqlstate, occurred_at)| TriggerError {
+        id,
+        user_id,
+        operation,
+        sqlstate,
+        occurred_at,
+    };
+    Ok(rows.into_iter().map(error).collect())
 }
 
 /// Events received in the last `minutes` minutes per (minute, status), oldest minute first;

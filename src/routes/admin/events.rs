@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{AdminContext, AdminError};
+use super::{service, AdminContext, AdminError};
 use crate::admin::types::{EventDetail, EventPage, Expunged};
-use crate::admin::{service, Cursor, EventFilter, InputError, PageRequest, RawFilter};
+use crate::admin::{Cursor, InputError, PageRequest, RawFilter};
+use crate::domain::EventFilter;
 use crate::store::admin_events;
 
 /// The query string of `GET /admin/events`.

@@ -9,6 +9,8 @@ mod events;
 pub mod openapi;
 mod reconcile;
 mod replay;
+// What the JSON API and the console both answer, read from the store.
+mod service;
 mod stats;
 
 use actix_web::http::header;

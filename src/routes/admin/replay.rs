@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use super::events::refuse_unknown;
 use super::{AdminContext, AdminError};
 use crate::admin::types::{BulkReplayRequest, BulkReplaySummary, ReplayResult};
-use crate::admin::{self, Cursor, EventFilter};
+use crate::admin::{self, Cursor};
+use crate::domain::EventFilter;
 use crate::processing::replay;
 
 /// Replays one event through the same apply path as a delivery; answers what came of it.

@@ -3,9 +3,9 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{AdminContext, AdminError};
+use super::{service, AdminContext, AdminError};
 use crate::admin::types::{Stats, TriggerErrorPage};
-use crate::admin::{service, Cursor, PageRequest};
+use crate::admin::{Cursor, PageRequest};
 use crate::store::stats;
 
 /// Counts per status and source, the oldest failed and dead events, trigger errors.

@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::filters::FilterFields;
 use super::{layout, ConsoleError, SignedIn};
-use crate::admin::{self, Cursor, EventFilter};
+use crate::admin::{self, Cursor};
+use crate::domain::EventFilter;
 use crate::processing::replay;
 use crate::routes::admin::AdminContext;
 

@@ -7,10 +7,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{layout, ConsoleError, CsrfForm, SignedIn};
-use crate::admin::service;
 use crate::admin::types::EventDetail;
 use crate::processing::replay;
-use crate::routes::admin::{AdminContext, AdminError};
+use crate::routes::admin::{service, AdminContext, AdminError};
 use crate::store::admin_events;
 
 /// `?payload=1` to show the payload; `?done=` names what the last action did.

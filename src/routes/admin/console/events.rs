@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::filters::FilterFields;
 use super::{layout, ConsoleError, SignedIn};
-use crate::admin::types::EventSummary;
-use crate::admin::{service, Cursor, EventFilter, PageRequest};
-use crate::routes::admin::AdminContext;
+use crate::admin::{Cursor, PageRequest};
+use crate::domain::{EventFilter, EventSummary};
+use crate::routes::admin::{service, AdminContext};
 
 /// The filters and the page.
 #[derive(Deserialize)]

@@ -6,8 +6,7 @@ use actix_web::{web, HttpResponse};
 use maud::html;
 
 use super::{chart, layout, ConsoleError, SignedIn};
-use crate::admin::service;
-use crate::routes::admin::AdminContext;
+use crate::routes::admin::{service, AdminContext};
 use crate::store::stats;
 
 /// The overview page.

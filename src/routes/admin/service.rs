@@ -3,9 +3,9 @@
 
 use sqlx::PgPool;
 
-use super::types::{EventDetail, EventPage, Stats};
-use super::{Cursor, EventFilter, PageRequest};
-use crate::domain::EventStatus;
+use crate::admin::types::{EventDetail, EventPage, Stats};
+use crate::admin::{Cursor, PageRequest};
+use crate::domain::{EventFilter, EventStatus};
 use crate::store::{admin_events, stats};
 
 /// Counts per status (every status present) and source, the oldest failed and dead events,
