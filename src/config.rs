@@ -141,10 +141,7 @@ impl HttpLimits {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser as _;
-
     use super::*;
-    use crate::cli::{Cli, DEFAULT_DATA_DIR};
 
     fn limits(max_connections: usize) -> HttpLimits {
         HttpLimits {
@@ -164,35 +161,5 @@ mod tests {
     fn a_cap_below_the_thread_count_gets_one_connection_per_worker() {
         assert_eq!(limits(2).split_among_workers(8), (2, 1));
         assert_eq!(limits(1).split_among_workers(8), (1, 1));
-    }
-
-    fn spool(args: &[&str]) -> SpoolConfig {
-        let cli = Cli::try_parse_from(std::iter::once("auth-mirror").chain(args.iter().copied()))
-            .expect("the arguments parse");
-        cli.serve.spool()
-    }
-
-    #[test]
-    fn the_spool_lives_inside_the_data_folder_unless_spool_dir_is_set() {
-        assert_eq!(spool(&[]).dir, Path::new(DEFAULT_DATA_DIR).join("spool"));
-        assert_eq!(
-            spool(&["--auth-mirror-data-dir", "/var/lib/am"]).dir,
-            Path::new("/var/lib/am/spool")
-        );
-        assert_eq!(
-            spool(&["--auth-mirror-data-dir", "/d", "--spool-dir", "/mnt/spool"]).dir,
-            Path::new("/mnt/spool")
-        );
-    }
-
-    #[test]
-    fn spool_max_bytes_defaults_to_256_mib_and_refuses_less_than_one_mib() {
-        assert_eq!(spool(&[]).max_bytes, 268_435_456);
-        assert_eq!(
-            spool(&["--spool-max-bytes", "1048576"]).max_bytes,
-            1_048_576
-        );
-        let too_small = Cli::try_parse_from(["auth-mirror", "--spool-max-bytes", "1000"]);
-        assert!(too_small.is_err());
     }
 }

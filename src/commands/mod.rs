@@ -10,8 +10,6 @@ mod send;
 mod serve;
 mod spool_folder;
 
-pub use send::SendArgs;
-
 use crate::cli::{Cli, Command, DbCommand, SecretCommand};
 
 /// Runs the subcommand the command line asked for; `serve` when none.

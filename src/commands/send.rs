@@ -1,53 +1,18 @@
 //! `auth-mirror send`: signs a realistic sample event and posts it to a running instance,
 //! to check a deployment end to end. Exits non-zero unless the service accepted it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum as _};
-use secrecy::{ExposeSecret, SecretString};
+use clap::ValueEnum as _;
+use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::secrets::existing_dev_secret;
-use crate::client::samples::{self, SampleKind};
+use crate::cli::SendArgs;
+use crate::client::samples;
 use crate::client::{self, hooks, Answer};
 use crate::webhook::WebhookSecrets;
-
-/// What to send, where, signed with what.
-#[derive(Debug, Args)]
-pub struct SendArgs {
-    /// The service: `https://<app>.fly.dev` (the kind's path, `/hooks/auth` or `/hooks/db`, is
-    /// added) or a full URL.
-    #[arg(value_name = "URL", conflicts_with = "url")]
-    pub target: Option<String>,
-
-    /// Same as the positional URL.
-    #[arg(long)]
-    pub url: Option<String>,
-
-    /// Which sample event.
-    #[arg(long, value_enum, default_value_t = SampleKind::AfterUserCreated)]
-    pub kind: SampleKind,
-
-    /// Secret to sign with, in Supabase's format (the first of a `|`-separated list is used).
-    /// Unset: the development secret in the data folder, if there is one.
-    #[arg(long, env = "WEBHOOK_SECRETS", hide_env_values = true, value_parser = crate::cli::secret)]
-    pub secret: Option<SecretString>,
-
-    /// The sample user's id (default: a new one). Give the same id to send an insert, an
-    /// update and a delete of one user.
-    #[arg(long, value_name = "UUID")]
-    pub user_id: Option<Uuid>,
-
-    /// Seconds to wait for the answer.
-    #[arg(long, default_value_t = 10)]
-    pub timeout_seconds: u64,
-
-    /// Folder holding the development secret of `serve` on the embedded database.
-    #[arg(long, env = "AUTH_MIRROR_DATA_DIR", default_value = crate::cli::DEFAULT_DATA_DIR)]
-    pub auth_mirror_data_dir: PathBuf,
-}
 
 /// Where `send` goes when no URL is given: `serve`'s default address.
 const LOCAL_SERVICE: &str = "http://localhost:8080";

@@ -2,6 +2,7 @@ use clap::Parser as _;
 
 use super::*;
 use crate::cli::Cli;
+use crate::config::security::DEFAULT_SESSION_IDLE;
 
 fn args(args: &[&str]) -> SecurityArgs {
     let cli = Cli::try_parse_from(std::iter::once("auth-mirror").chain(args.iter().copied()))
