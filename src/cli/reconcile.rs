@@ -11,8 +11,10 @@ pub enum ReconcileSource {
     /// `auth.users` in the database of `DATABASE_URL` (the mirror lives beside it).
     Database,
     /// Supabase's Admin API (`SUPABASE_URL`, `SUPABASE_SERVICE_ROLE_KEY`), for a mirror in
-    /// another database.
-    AdminApi,
+    /// another database. Supabase's own name for it on the command line; in the code it is
+    /// the Auth API, so that "admin" means only auth-mirror's admin API.
+    #[value(name = "admin-api")]
+    AuthApi,
 }
 
 /// Settings of `reconcile`.
@@ -57,7 +59,7 @@ pub struct ReconcileArgs {
     /// Attempts per Admin API request before giving up (429, 5xx and network errors are
     /// retried with backoff; a 429's `retry-after` is honoured).
     #[arg(long, env = "RECONCILE_MAX_ATTEMPTS",
-          default_value_t = crate::reconcile::admin_api::DEFAULT_ATTEMPTS,
+          default_value_t = crate::reconcile::auth_api::DEFAULT_ATTEMPTS,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
 }

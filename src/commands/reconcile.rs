@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::database::Database;
 use crate::cli::{ReconcileArgs, ReconcileSource};
-use crate::reconcile::admin_api::{self, AdminApi, Backoff};
+use crate::reconcile::auth_api::{self, AuthApi, Backoff};
 use crate::reconcile::{self, database};
 use crate::store;
 use crate::store::readiness::Readiness;
@@ -40,7 +40,7 @@ async fn reconcile_open(
                 .await
                 .context("reconcile from auth.users failed")
         }
-        ReconcileSource::AdminApi => {
+        ReconcileSource::AuthApi => {
             let (Some(url), Some(key)) = (&args.supabase_url, &args.supabase_service_role_key)
             else {
                 anyhow::bail!("--from admin-api needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY");
@@ -49,12 +49,12 @@ async fn reconcile_open(
                 attempts: args.max_attempts,
                 ..Backoff::default()
             };
-            let api = AdminApi::new(url, key, backoff)?;
-            let options = admin_api::Options {
+            let api = AuthApi::new(url, key, backoff)?;
+            let options = auth_api::Options {
                 per_page: args.per_page,
                 dry_run: args.dry_run,
             };
-            admin_api::reconcile(&database.pool, &api, options, &progress)
+            auth_api::reconcile(&database.pool, &api, options, &progress)
                 .await
                 .context("reconcile from the Admin API failed")
         }

@@ -1,8 +1,8 @@
 //! Domain types: what a delivery means once parsed, with the invariants the mirror relies on.
 //! Wire structs mirror Supabase's JSON; `TryFrom` turns them into these types at the boundary.
 
-mod admin_users;
 mod admin_view;
+mod auth_api_users;
 mod event;
 mod event_status;
 mod mirror_effect;
@@ -20,7 +20,7 @@ mod properties;
 mod tests;
 
 pub use admin_view::{EventFilter, EventSummary, TriggerError, TriggerErrorStats};
-pub use admin_users::{parse_admin_user, parse_admin_users_page, InvalidAdminUser};
+pub use auth_api_users::{parse_auth_api_user, parse_auth_api_users_page, InvalidAuthApiUser};
 pub use event::{Action, EventKey, ParseFailure, ParsedEvent, Source};
 pub use event_status::{AppliedVia, EventStatus};
 pub use mirror_effect::MirrorEffect;

@@ -10,13 +10,13 @@ pub enum ReconcileError {
     #[error("this database has no auth.users (a separate app database): reconcile it with `auth-mirror reconcile --from admin-api`")]
     NoAuthUsers,
     #[error("cannot use the Admin API: {0}")]
-    AdminApiSetup(&'static str),
+    AuthApiSetup(&'static str),
     #[error("the Admin API answered HTTP {0} (check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY)")]
-    AdminApiStatus(u16),
+    AuthApiStatus(u16),
     #[error("the Admin API still failed after {0} attempts (429, 5xx or network errors); run the same command again to resume")]
-    AdminApiGaveUp(u32),
+    AuthApiGaveUp(u32),
     #[error("unexpected Admin API response: {0}")]
-    AdminApiResponse(String),
+    AuthApiResponse(String),
     #[error("database error while {step}")]
     Database {
         step: &'static str,
@@ -31,10 +31,10 @@ impl ReconcileError {
         match self {
             Self::AlreadyRunning(_) => "reconcile_running",
             Self::NoAuthUsers => "auth_users_missing",
-            Self::AdminApiSetup(_)
-            | Self::AdminApiStatus(_)
-            | Self::AdminApiGaveUp(_)
-            | Self::AdminApiResponse(_) => "admin_api_error",
+            Self::AuthApiSetup(_)
+            | Self::AuthApiStatus(_)
+            | Self::AuthApiGaveUp(_)
+            | Self::AuthApiResponse(_) => "admin_api_error",
             Self::Database { source, .. } => match source.as_database_error() {
                 Some(error) if error.code().as_deref() == Some("42501") => "permission_denied",
                 _ => "database_error",

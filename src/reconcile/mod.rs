@@ -1,11 +1,12 @@
 //! Reconcile: make `public.users` equal to a source of truth, on demand. Two sources:
 //! `auth.users` in the same database ([`database`]) and Supabase's Admin API
-//! ([`admin_api`]), both applied through the one convergence rule.
+//! ([`auth_api`]: the admin endpoints of Supabase Auth; in this code "admin" means only
+//! auth-mirror's own admin API), both applied through the one convergence rule.
 //!
 //! Each is a plain async function taking a progress callback, so a command line and an HTTP
 //! route can run it alike.
 
-pub mod admin_api;
+pub mod auth_api;
 pub mod database;
 mod error;
 pub mod report;

@@ -1,7 +1,7 @@
 //! The reconciler's SQL. Every state goes through `auth_mirror.apply_user_state`, the one
 //! convergence rule; each statement returns [`Effects`], counted from the values it returned.
 
-pub mod admin_api;
+pub mod auth_api;
 pub mod auth_users;
 mod lock;
 

@@ -1,6 +1,7 @@
 //! Reconciling from Supabase's Admin API: states fetched over HTTP applied through the one
 //! convergence rule (a page per statement), and the listing's checkpoint, so an interrupted
-//! run resumes.
+//! run resumes. The checkpoint's stored source is still named `admin_api` (Supabase's name,
+//! which the table's check constraint allows); renaming a stored value needs a migration.
 
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;

@@ -16,33 +16,33 @@ struct WirePage {
 /// A page or user object that is not what GoTrue sends. Names the field, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct InvalidAdminUser(String);
+pub struct InvalidAuthApiUser(String);
 
 /// The user states of one page of the Admin API's user list.
-pub fn parse_admin_users_page(body: &[u8]) -> Result<Vec<UserState>, InvalidAdminUser> {
+pub fn parse_auth_api_users_page(body: &[u8]) -> Result<Vec<UserState>, InvalidAuthApiUser> {
     let page: WirePage = serde_json::from_slice(body)
-        .map_err(|_| InvalidAdminUser("the body is not {\"users\": [...]}".into()))?;
-    page.users.into_iter().map(admin_user).collect()
+        .map_err(|_| InvalidAuthApiUser("the body is not {\"users\": [...]}".into()))?;
+    page.users.into_iter().map(auth_api_user).collect()
 }
 
 /// The state of one Admin API user object (`GET /auth/v1/admin/users/{id}`).
-pub fn parse_admin_user(body: &[u8]) -> Result<UserState, InvalidAdminUser> {
+pub fn parse_auth_api_user(body: &[u8]) -> Result<UserState, InvalidAuthApiUser> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|_| InvalidAdminUser("the body is not a JSON user object".into()))?;
-    admin_user(value)
+        .map_err(|_| InvalidAuthApiUser("the body is not a JSON user object".into()))?;
+    auth_api_user(value)
 }
 
-fn admin_user(value: Value) -> Result<UserState, InvalidAdminUser> {
+fn auth_api_user(value: Value) -> Result<UserState, InvalidAuthApiUser> {
     let user: WireUser = serde_json::from_value(value).map_err(|error| {
         let message = error.to_string();
         // serde's other messages may quote values (an email): keep only field names.
-        InvalidAdminUser(if message.starts_with("missing field") {
+        InvalidAuthApiUser(if message.starts_with("missing field") {
             format!("a user object has a {message}")
         } else {
             "a user object has a field of an unexpected type".into()
         })
     })?;
-    UserState::from_wire(user, false).map_err(|error| InvalidAdminUser(error.to_string()))
+    UserState::from_wire(user, false).map_err(|error| InvalidAuthApiUser(error.to_string()))
 }
 
 #[cfg(test)]
@@ -64,7 +64,7 @@ mod tests {
             "aud": "authenticated"
         });
 
-        let states = parse_admin_users_page(body.to_string().as_bytes()).unwrap();
+        let states = parse_auth_api_users_page(body.to_string().as_bytes()).unwrap();
 
         assert_eq!(states.len(), 1);
         assert_eq!(states[0].email, None);
@@ -79,7 +79,7 @@ mod tests {
     fn a_user_without_id_is_refused_without_quoting_values() {
         let body = json!({"users": [{"email": "ada@example.com"}]});
 
-        let error = parse_admin_users_page(body.to_string().as_bytes()).unwrap_err();
+        let error = parse_auth_api_users_page(body.to_string().as_bytes()).unwrap_err();
 
         assert_eq!(error.to_string(), "a user object has a missing field `id`");
     }

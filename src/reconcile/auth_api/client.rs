@@ -9,7 +9,7 @@ use reqwest::{Client, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::domain::{parse_admin_user, parse_admin_users_page, UserState};
+use crate::domain::{parse_auth_api_user, parse_auth_api_users_page, UserState};
 use crate::reconcile::ReconcileError;
 
 /// How the client retries.
@@ -44,17 +44,17 @@ pub struct Page {
 }
 
 /// A client of one project's Admin API.
-pub struct AdminApi {
+pub struct AuthApi {
     client: Client,
     users_url: Url,
     backoff: Backoff,
 }
 
-impl AdminApi {
+impl AuthApi {
     /// `base` is the project URL (`https://<ref>.supabase.co`).
     pub fn new(base: &Url, key: &SecretString, backoff: Backoff) -> Result<Self, ReconcileError> {
         let invalid_key = || {
-            ReconcileError::AdminApiSetup("SUPABASE_SERVICE_ROLE_KEY is not a valid header value")
+            ReconcileError::AuthApiSetup("SUPABASE_SERVICE_ROLE_KEY is not a valid header value")
         };
         let mut apikey = HeaderValue::from_str(key.expose_secret()).map_err(|_| invalid_key())?;
         let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret()))
@@ -70,7 +70,7 @@ impl AdminApi {
             .timeout(Duration::from_secs(60))
             .user_agent(crate::client::USER_AGENT)
             .build()
-            .map_err(|_| ReconcileError::AdminApiSetup("cannot build the HTTP client"))?;
+            .map_err(|_| ReconcileError::AuthApiSetup("cannot build the HTTP client"))?;
         // A base without a trailing slash would lose its last path segment in `join`.
         let mut base = base.clone();
         if !base.path().ends_with('/') {
@@ -78,7 +78,7 @@ impl AdminApi {
         }
         let users_url = base
             .join("auth/v1/admin/users")
-            .map_err(|_| ReconcileError::AdminApiSetup("SUPABASE_URL cannot be a base URL"))?;
+            .map_err(|_| ReconcileError::AuthApiSetup("SUPABASE_URL cannot be a base URL"))?;
         Ok(Self {
             client,
             users_url,
@@ -92,21 +92,18 @@ impl AdminApi {
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("per_page", &per_page.to_string());
-        let (headers, body) = self
-            .get(url)
-            .await?
-            .ok_or(ReconcileError::AdminApiResponse(
-                "the user list answered 404".into(),
-            ))?;
+        let (headers, body) = self.get(url).await?.ok_or(ReconcileError::AuthApiResponse(
+            "the user list answered 404".into(),
+        ))?;
         let total = headers
             .get("x-total-count")
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.trim().parse().ok())
             .ok_or_else(|| {
-                ReconcileError::AdminApiResponse("the user list has no X-Total-Count header".into())
+                ReconcileError::AuthApiResponse("the user list has no X-Total-Count header".into())
             })?;
-        let users = parse_admin_users_page(&body)
-            .map_err(|error| ReconcileError::AdminApiResponse(error.to_string()))?;
+        let users = parse_auth_api_users_page(&body)
+            .map_err(|error| ReconcileError::AuthApiResponse(error.to_string()))?;
         Ok(Page { users, total })
     }
 
@@ -115,12 +112,12 @@ impl AdminApi {
         let url = self
             .users_url
             .join(&format!("users/{id}"))
-            .map_err(|_| ReconcileError::AdminApiSetup("SUPABASE_URL cannot be a base URL"))?;
+            .map_err(|_| ReconcileError::AuthApiSetup("SUPABASE_URL cannot be a base URL"))?;
         match self.get(url).await? {
             None => Ok(None),
-            Some((_, body)) => parse_admin_user(&body)
+            Some((_, body)) => parse_auth_api_user(&body)
                 .map(Some)
-                .map_err(|error| ReconcileError::AdminApiResponse(error.to_string())),
+                .map_err(|error| ReconcileError::AuthApiResponse(error.to_string())),
         }
     }
 
@@ -144,12 +141,12 @@ impl AdminApi {
                 }
                 Ok(response) if response.status().is_server_error() => wait,
                 Ok(response) => {
-                    return Err(ReconcileError::AdminApiStatus(response.status().as_u16()))
+                    return Err(ReconcileError::AuthApiStatus(response.status().as_u16()))
                 }
                 Err(_) => wait,
             };
             if attempt >= self.backoff.attempts {
-                return Err(ReconcileError::AdminApiGaveUp(attempt));
+                return Err(ReconcileError::AuthApiGaveUp(attempt));
             }
             let pause = retry_in.min(self.backoff.max);
             tracing::warn!(

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use super::report::{Phase, Progress, Report};
 use super::{ProgressFn, ReconcileError};
 use crate::domain::UserState;
-use crate::store::reconcile::{admin_api as store, admin_api::Checkpoint};
-pub use client::{AdminApi, Backoff, DEFAULT_ATTEMPTS};
+use crate::store::reconcile::{auth_api as store, auth_api::Checkpoint};
+pub use client::{AuthApi, Backoff, DEFAULT_ATTEMPTS};
 use cursor::{Cursor, Step};
 
 /// How an Admin API reconcile runs.
@@ -35,7 +35,7 @@ pub struct Options {
 /// Runs a reconcile from the Admin API, holding the reconcile lock of the mirror's database.
 pub async fn reconcile(
     pool: &PgPool,
-    api: &AdminApi,
+    api: &AuthApi,
     options: Options,
     progress: ProgressFn<'_>,
 ) -> Result<Report, ReconcileError> {
@@ -44,7 +44,7 @@ pub async fn reconcile(
 
 async fn run(
     pool: &PgPool,
-    api: &AdminApi,
+    api: &AuthApi,
     options: Options,
     progress: ProgressFn<'_>,
 ) -> Result<Report, ReconcileError> {
@@ -59,7 +59,7 @@ async fn run(
         let count = page.users.len() as u64;
         let step = cursor.record(page_number, count, page.total);
         if step == Step::ShortPage {
-            return Err(ReconcileError::AdminApiResponse(format!(
+            return Err(ReconcileError::AuthApiResponse(format!(
                 "page {page_number} held {count} users of {} before the end of the list: the \
                  server caps the page size, use a smaller --per-page",
                 page.total

@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::client::AdminApi;
+use super::client::AuthApi;
 use super::Options;
 use crate::domain::UserState;
 use crate::reconcile::report::{Effects, Phase, Progress, Report};
 use crate::reconcile::{ProgressFn, ReconcileError};
-use crate::store::reconcile::admin_api as store;
+use crate::store::reconcile::auth_api as store;
 
 /// Mirror rows checked per query.
 const CANDIDATES_PER_QUERY: i64 = 5000;
@@ -20,7 +20,7 @@ const CANDIDATES_PER_QUERY: i64 = 5000;
 /// a 404 makes it a tombstone, a user (created during the listing) is applied.
 pub(super) async fn tombstone_missing(
     pool: &PgPool,
-    api: &AdminApi,
+    api: &AuthApi,
     options: Options,
     seen: &HashSet<Uuid>,
     report: &mut Report,
