@@ -5,12 +5,12 @@ mod db;
 mod events;
 mod migrate;
 mod reconcile;
-mod secrets;
+mod secret;
 mod send;
 mod serve;
 mod spool_folder;
 
-use crate::cli::{Cli, Command, DbCommand, SecretCommand};
+use crate::cli::{Cli, Command, DbCommand};
 
 /// Runs the subcommand the command line asked for; `serve` when none.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -21,10 +21,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Send(args)) => send::run(args).await,
         Some(Command::Events(args)) => events::run(args).await,
         Some(Command::Reconcile(args)) => reconcile::run(args).await,
-        Some(Command::Secret(SecretCommand::New)) => {
-            println!("{}", crate::webhook::WebhookSecrets::generate());
-            Ok(())
-        }
+        Some(Command::Secret(command)) => secret::run(command),
         Some(Command::Db(DbCommand::Url(args))) => db::url(&args),
     }
 }

@@ -8,7 +8,7 @@ use clap::ValueEnum as _;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::secrets::existing_dev_secret;
+use super::secret::existing_dev_secret;
 use crate::cli::SendArgs;
 use crate::client::samples;
 use crate::client::{self, hooks, Answer};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::database::Database;
-use super::{secrets, spool_folder};
+use super::{secret, spool_folder};
 use crate::cli::ServeArgs;
 use crate::config::{
     AdminToken, AppConfig, CookiePolicy, DeliveryConfig, HttpLimits, WebhookConfig, WorkerConfig,
@@ -23,7 +23,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // First, so that a busy port fails at once, before any cluster is created or started.
     let listen = SocketAddr::new(args.host, args.port);
     let listeners = Listeners::bind(listen, &metrics)?;
-    let secrets = secrets::resolve(&args, embedded_database)?;
+    let secrets = secret::resolve(&args, embedded_database)?;
     let spool = args.spool();
     // Before the database: a spool that cannot be written is a deployment mistake (a volume
     // owned by root) to say plainly, not something to find out at the first outage.

@@ -1,6 +1,7 @@
-//! Where the webhook secrets come from: `WEBHOOK_SECRETS`, or a development secret kept in the
-//! data folder when running on the embedded database. Never no secret: unsigned traffic is
-//! never accepted.
+//! The webhook secret, in one place: `secret new` prints a fresh one; `serve` takes its
+//! secrets from `WEBHOOK_SECRETS`, or a development secret kept in the data folder when
+//! running on the embedded database (never no secret: unsigned traffic is never accepted);
+//! `send` signs with that development secret when given none.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -9,10 +10,18 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
-use crate::cli::ServeArgs;
+use crate::cli::{SecretCommand, ServeArgs};
 use crate::webhook::WebhookSecrets;
 
 const DEV_SECRET_FILE: &str = "dev-webhook-secret";
+
+/// `secret new`: prints a fresh secret in Supabase's format.
+pub fn run(command: SecretCommand) -> anyhow::Result<()> {
+    match command {
+        SecretCommand::New => println!("{}", WebhookSecrets::generate()),
+    }
+    Ok(())
+}
 
 /// The secrets to verify with, and where they came from.
 pub struct Resolved {
