@@ -1,11 +1,14 @@
 //! The `auth-mirror` binary as a process: `secret new`, start-up refusals on bad configuration,
 //! and the development secret of the embedded database. Each run gets an empty environment
-//! (but `PATH`), a temporary folder as working and data folder, and a time limit.
+//! (but `PATH`), a temporary folder as working and data folder, and a time limit. Beside
+//! them, `architecture`: the layers of the source the binary is built from.
 
 // A crate root looks for modules beside itself; these live in `tests/cli/` (process.rs is
 // shared with tests/deploy.rs).
 #[path = "cli/admin.rs"]
 mod admin;
+#[path = "cli/architecture/mod.rs"]
+mod architecture;
 #[path = "cli/cluster.rs"]
 mod cluster;
 #[path = "cli/lifecycle.rs"]
