@@ -8,8 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use auth_mirror::config::{AdminToken, AppConfig};
-use auth_mirror::config::WorkerConfig;
+use auth_mirror::config::{AdminToken, AppConfig, WorkerConfig};
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
 use secrecy::SecretString;

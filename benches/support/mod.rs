@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use auth_mirror::config::{
     AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
-    WebhookConfig,
+    WebhookConfig, WorkerConfig,
 };
-use auth_mirror::config::WorkerConfig;
 use auth_mirror::webhook::WebhookSecrets;
 
 use auth_mirror::embedded_db::Throwaway;

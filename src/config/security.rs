@@ -83,4 +83,3 @@ impl ClientAddressConfig {
             .any(|net| net.contains(&address))
     }
 }
-

@@ -1,8 +1,8 @@
 //! Domain types: what a delivery means once parsed, with the invariants the mirror relies on.
 //! Wire structs mirror Supabase's JSON; `TryFrom` turns them into these types at the boundary.
 
-mod auth_api_users;
 mod admin_view;
+mod auth_api_users;
 mod event;
 mod event_status;
 mod mirror_effect;

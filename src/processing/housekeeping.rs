@@ -8,8 +8,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use sqlx::PgPool;
 
 use crate::config::WorkerConfig;
-use crate::metrics::{Metrics, StatusLabels};
 use crate::domain::EventStatus;
+use crate::metrics::{Metrics, StatusLabels};
 use crate::store::{retention, stats};
 
 /// Events deleted per retention statement (small: each holds row locks).

@@ -9,8 +9,8 @@ use crate::admin::types::{BulkReplaySummary, ReplayResult};
 use crate::admin::Cursor;
 use crate::domain::{AppliedVia, EventFilter, RetrySchedule};
 use crate::metrics::{AttemptLabels, Metrics};
-use crate::store::claims::{self, ClaimedEvent};
 use crate::store::admin_events;
+use crate::store::claims::{self, ClaimedEvent};
 
 /// Events claimed per transaction by a bulk replay.
 const BATCH: i64 = 100;

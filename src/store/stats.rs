@@ -60,13 +60,16 @@ pub async fn unresolved_trigger_errors(pool: &PgPool) -> Result<i64, sqlx::Error
         .await
 }
 
+/// `id, user_id, operation, sqlstate, occurred_at` of `auth_mirror.trigger_errors`.
+type TriggerErrorRow = (i64, Option<Uuid>, String, String, DateTime<Utc>);
+
 /// Up to `limit` trigger errors with an id below `before`, newest first.
 pub async fn list_trigger_errors(
     pool: &PgPool,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<TriggerError>, sqlx::Error> {
-    let rows: Vec<(i64, Option<Uuid>, String, String, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<TriggerErrorRow> = sqlx::query_as(
         "select id, user_id, operation, sqlstate, occurred_at from auth_mirror.trigger_errors \
          where $1::bigint is null or id < $1 order by id desc limit $2",
     )

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use auth_mirror::config::SpoolConfig;
-use auth_mirror::domain::Source;
+use auth_mirror::domain::{RetrySchedule, Source};
 use auth_mirror::metrics::SpoolMetrics;
-use auth_mirror::domain::RetrySchedule;
 use auth_mirror::processing::spool::drainer::{self, Drained, Drainer};
 use auth_mirror::processing::spool::Spool;
 use auth_mirror::shutdown::BackgroundTasks;

@@ -92,12 +92,9 @@ impl AuthApi {
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("per_page", &per_page.to_string());
-        let (headers, body) = self
-            .get(url)
-            .await?
-            .ok_or(ReconcileError::AuthApiResponse(
-                "the user list answered 404".into(),
-            ))?;
+        let (headers, body) = self.get(url).await?.ok_or(ReconcileError::AuthApiResponse(
+            "the user list answered 404".into(),
+        ))?;
         let total = headers
             .get("x-total-count")
             .and_then(|value| value.to_str().ok())

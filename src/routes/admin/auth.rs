@@ -19,8 +19,8 @@ use subtle::ConstantTimeEq;
 
 use super::AdminError;
 use crate::config::{AdminToken, CookiePolicy, SecurityConfig};
-use crate::metrics::Metrics;
 use crate::domain::RetrySchedule;
+use crate::metrics::Metrics;
 use crate::reconcile::runs::Runs;
 use crate::routes::client_address::client_address;
 use crate::throttle::{FailureThrottle, Throttled};

@@ -1,6 +1,7 @@
 //! Reconciling from Supabase's Admin API: states fetched over HTTP applied through the one
 //! convergence rule (a page per statement), and the listing's checkpoint, so an interrupted
-//! run resumes.
+//! run resumes. The checkpoint's stored source is still named `admin_api` (Supabase's name,
+//! which the table's check constraint allows); renaming a stored value needs a migration.
 
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -94,7 +95,7 @@ pub async fn live_mirror_ids(
 pub async fn checkpoint(pool: &PgPool) -> Result<Option<Checkpoint>, sqlx::Error> {
     sqlx::query_as(
         "select per_page, covered, last_total from auth_mirror.reconcile_checkpoint \
-          where source = 'auth_api'",
+          where source = 'admin_api'",
     )
     .fetch_optional(pool)
     .await
@@ -110,7 +111,7 @@ pub async fn seen(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
 /// Forgets any earlier listing.
 pub async fn clear(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(
-        "delete from auth_mirror.reconcile_checkpoint where source = 'auth_api';
+        "delete from auth_mirror.reconcile_checkpoint where source = 'admin_api';
          truncate auth_mirror.reconcile_seen;",
     )
     .execute(pool)
@@ -134,7 +135,7 @@ pub async fn save_progress(
     .await?;
     sqlx::query(
         "insert into auth_mirror.reconcile_checkpoint (source, per_page, covered, last_total)
-         values ('auth_api', $1, $2, $3)
+         values ('admin_api', $1, $2, $3)
          on conflict (source) do update set per_page = excluded.per_page,
              covered = excluded.covered, last_total = excluded.last_total, updated_at = now()",
     )

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use auth_mirror::config::{
     AdminToken, AppConfig, DeliveryConfig, HttpLimits, MetricsConfig, SecurityConfig, SpoolConfig,
-    WebhookConfig,
+    WebhookConfig, WorkerConfig,
 };
-use auth_mirror::config::WorkerConfig;
 use auth_mirror::startup::Application;
 use auth_mirror::webhook::WebhookSecrets;
 use secrecy::SecretString;

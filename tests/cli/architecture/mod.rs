@@ -106,7 +106,12 @@ fn every_import_points_down_the_layers() {
             if from == to {
                 continue;
             }
-            let at = format!("{}:{}: `crate::{}`", source.file, named.line, named.path.join("::"));
+            let at = format!(
+                "{}:{}: `crate::{}`",
+                source.file,
+                named.line,
+                named.path.join("::")
+            );
             match (layer_of(from), layer_of(to)) {
                 (None, _) => broken.push(format!("{at}: `{from}` is on no layer of LAYERS")),
                 (_, None) => broken.push(format!("{at}: `{to}` is on no layer of LAYERS")),
@@ -123,7 +128,11 @@ fn every_import_points_down_the_layers() {
             }
         }
     }
-    assert!(broken.is_empty(), "imports against the layers:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "imports against the layers:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]
@@ -132,17 +141,27 @@ fn pure_modules_do_no_io() {
     let mut broken = Vec::new();
     for source in &sources {
         for named in &source.named {
-            let pure = named.from.first().is_some_and(|m| PURE.contains(&m.as_str()));
+            let pure = named
+                .from
+                .first()
+                .is_some_and(|m| PURE.contains(&m.as_str()));
             let written = named.path.join("::");
             let impure = IMPURE_PATHS
                 .iter()
                 .find(|path| written == **path || written.starts_with(&format!("{path}::")));
             if let (true, false, Some(path)) = (pure, named.absolute, impure) {
-                broken.push(format!("{}:{}: `{written}`: {path} in a pure module", source.file, named.line));
+                broken.push(format!(
+                    "{}:{}: `{written}`: {path} in a pure module",
+                    source.file, named.line
+                ));
             }
         }
     }
-    assert!(broken.is_empty(), "I/O in pure modules:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "I/O in pure modules:\n{}",
+        broken.join("\n")
+    );
 }
 
 /// An import from one child of `parent` to another, where it is written.
@@ -189,11 +208,19 @@ fn no_modules_of_one_parent_import_each_other_in_a_circle() {
                     format!("  {a} -> {b}: {}", at.join(", "))
                 })
                 .collect();
-            let place = if parent.is_empty() { "crate".to_owned() } else { parent.join("::") };
+            let place = if parent.is_empty() {
+                "crate".to_owned()
+            } else {
+                parent.join("::")
+            };
             circles.push(format!("in {place}: {circle:?}\n{}", ties.join("\n")));
         }
     }
-    assert!(circles.is_empty(), "modules in a circle:\n{}", circles.join("\n"));
+    assert!(
+        circles.is_empty(),
+        "modules in a circle:\n{}",
+        circles.join("\n")
+    );
 }
 
 /// The strongly connected components of more than one module (Tarjan's algorithm).
@@ -237,7 +264,12 @@ fn circles_of(edges: &Edges) -> Vec<Vec<String>> {
             }
         }
     }
-    let mut walk = Walk { next: &next, index: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
+    let mut walk = Walk {
+        next: &next,
+        index: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
     for node in next.keys() {
         if !walk.index.contains_key(node) {
             visit(&mut walk, node);

@@ -92,7 +92,9 @@ pub fn named_paths(source: &str, module: &[String]) -> (Vec<Named>, Vec<Vec<Stri
             _ if !after_separator && is_ident(text) && next_is(&tokens, i, "::") => {
                 let mut path = vec![text.to_owned()];
                 let mut j = i + 1;
-                while next_is(&tokens, j - 1, "::") && tokens.get(j + 1).is_some_and(|t| is_ident(&t.0)) {
+                while next_is(&tokens, j - 1, "::")
+                    && tokens.get(j + 1).is_some_and(|t| is_ident(&t.0))
+                {
                     path.push(tokens[j + 1].0.clone());
                     j += 2;
                 }
