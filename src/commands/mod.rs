@@ -28,5 +28,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Db(DbCommand::Url(args))) => db::url(&args),
+        Some(Command::Db(DbCommand::Schema(args))) => db::schema(&args).await,
     }
 }
