@@ -72,6 +72,22 @@ pub enum DbCommand {
     /// the embedded cluster's (its port is kept in the data folder; nothing is started), or
     /// DATABASE_URL without its password.
     Url(DatabaseArgs),
+    /// Print the SQL objects auth-mirror's migrations created in the database (schema
+    /// auth_mirror, public.users, the triggers on auth.users), read from its catalog:
+    /// what `sql/schema.sql` holds. Reads only; applies no migration.
+    Schema(SchemaArgs),
+}
+
+/// Settings of `db schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Instead, start a throwaway PostgreSQL (the system's binaries), give it Supabase's
+    /// `auth` schema, apply every migration and print its schema: how `sql/schema.sql` is made.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, Subcommand)]

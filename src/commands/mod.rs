@@ -23,5 +23,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Reconcile(args)) => reconcile::run(args).await,
         Some(Command::Secret(command)) => secret::run(command),
         Some(Command::Db(DbCommand::Url(args))) => db::url(&args),
+        Some(Command::Db(DbCommand::Schema(args))) => db::schema(&args).await,
     }
 }

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod readiness;
 pub mod reconcile;
 pub mod retention;
+pub mod schema;
 pub mod stats;
 pub mod users;
 

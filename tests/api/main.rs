@@ -22,6 +22,7 @@ mod payloads;
 mod personal_data;
 mod prisma;
 mod reconcile;
+mod schema;
 mod seed_migration;
 mod signature;
 mod spool;

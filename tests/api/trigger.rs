@@ -2,6 +2,7 @@
 //! like Supabase Auth drives it: every auth write runs as `supabase_auth_admin`, and the
 //! mirror is checked through SQL.
 
+mod columns;
 mod hook_order;
 mod insert_path;
 mod non_superuser;

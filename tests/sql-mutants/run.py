@@ -139,6 +139,10 @@ MUTANTS = [
        "new.created_at, new.updated_at, new.deleted_at,\n            true);")],
      ["trigger::insert_path::an_insert_for_a_user_already_mirrored_with_an_older",
       "trigger::signup::email_change"]),
+    # The property inserts every generated state as a new auth user (property/new_users.rs).
+    ("M29", "the trigger's insert drifts from the rule: every new user is not anonymous", TRIGGER_BODY,
+     [("coalesce(new.is_anonymous, false),", "false,")],
+     ["convergence::property"]),
 ]
 
 

@@ -1,6 +1,8 @@
 //! The property: whatever a user's deliveries are (from the Auth Hook, database events and the
 //! auth.users trigger; lost, repeated, in any order), the mirror row is the one the
 //! independent model of the rule (`model`) says, not one computed by the SQL under test.
+//! Each case then inserts every one of its states into auth.users as a new user
+//! (`new_users`): the trigger's own insert path must agree with the model and the rule.
 //!
 //! 256 cases by default (`PROPTEST_CASES` overrides), one app for all of them and a fresh
 //! user per case. A failure is saved in `property.proptest-regressions` (committed) and
@@ -8,6 +10,7 @@
 
 mod generators;
 mod model;
+mod new_users;
 mod scenario;
 mod writers;
 
@@ -150,7 +153,7 @@ async fn ends_in_the_models_row(
 
     let expected = expected_row(subject.id, &played.delivered);
     proptest::prop_assert_eq!(actual, expected, "delivered: {:#?}", played.delivered);
-    Ok(())
+    new_users::each_state_inserted_by_the_trigger(app, &scenario, tag).await
 }
 
 fn cases() -> u32 {
