@@ -330,20 +330,24 @@ serve() {
 }
 
 users=()
+# $1: what `send` must report (a grep pattern): `^applied: ` (it exits 0), or
+# `not applied: spooled` (database down: it exits 1, the event is kept in the spool).
 send_deliveries() {
-    local user
+    local expected=$1 user output
     for _ in $(seq "$DELIVERIES"); do
         user=$(cat /proc/sys/kernel/random/uuid)
         users+=("$user")
-        docker run --rm --network host --env WEBHOOK_SECRETS "$IMAGE" \
-            auth-mirror send --url "http://127.0.0.1:$port" --user-id "$user" | sed 's/^/   /'
+        output=$(docker run --rm --network host --env WEBHOOK_SECRETS "$IMAGE" \
+            auth-mirror send --url "http://127.0.0.1:$port" --user-id "$user" 2>&1) || true
+        sed 's/^/   /' <<<"$output"
+        grep -q "$expected" <<<"$output" || fail "send did not report $expected"
     done
 }
 
 user_list() { printf "'%s'," "$@" | sed 's/,$//'; }
 
 deliver() {
-    send_deliveries
+    send_deliveries '^applied: '
     local mirrored
     mirrored=$(psql_check "select count(*) from public.users where id in ($(user_list "${users[@]}"))")
     say "mirrored: $mirrored of ${#users[@]} users"
@@ -359,7 +363,7 @@ outage() {
     stop_database
     say "database stopped"
     local before=${#users[@]}
-    send_deliveries
+    send_deliveries 'not applied: spooled'
     spooled_users=("${users[@]:$before}")
     say "/readyz: $(curl --silent "http://127.0.0.1:$port/readyz")"
     say "auth_mirror_spool_records $(metric auth_mirror_spool_records)"

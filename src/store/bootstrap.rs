@@ -1,7 +1,7 @@
 //! Creating databases and giving them Supabase's shape, for the embedded database and tests.
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::{ConnectOptions as _, Connection, Executor, PgConnection, PgPool};
 
 use super::StoreError;
 use crate::embedded_db::SUPABASE_AUTH_FIXTURE;
@@ -45,14 +45,26 @@ pub async fn drop_database(connection: &mut PgConnection, name: &str) -> Result<
 
 /// Gives the database Supabase's roles and `auth.users` (idempotent). Needs a superuser.
 pub async fn apply_supabase_fixture(pool: &PgPool) -> Result<(), StoreError> {
-    let mut connection = pool.acquire().await?;
-    hide_notices_unless_debugging(&mut connection).await?;
+    let mut connection = set_up_connection(pool).await?;
     sqlx::raw_sql(SUPABASE_AUTH_FIXTURE)
-        .execute(&mut *connection)
+        .execute(&mut connection)
         .await?;
-    // The connection goes back to the pool: as it came.
-    connection.execute("reset client_min_messages").await?;
+    connection.close().await?;
     Ok(())
+}
+
+/// A connection of its own to the pool's database for set-up (the fixture, migrations): long
+/// statements by nature, so sqlx's statement logging, whose "slow statement" warning prints a
+/// statement's whole text, is off; NOTICEs as `hide_notices_unless_debugging` says.
+pub(crate) async fn set_up_connection(pool: &PgPool) -> Result<PgConnection, StoreError> {
+    let options = pool
+        .connect_options()
+        .as_ref()
+        .clone()
+        .disable_statement_logging();
+    let mut connection = PgConnection::connect_with(&options).await?;
+    hide_notices_unless_debugging(&mut connection).await?;
+    Ok(connection)
 }
 
 /// Idempotent set-up reports "already exists, skipping" as NOTICEs, which sqlx logs at INFO;

@@ -6,7 +6,7 @@
 //! files therefore qualify every name.
 
 use sqlx::migrate::{Migrate, Migrator};
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::{Connection, Executor, PgPool};
 
 use super::{bootstrap, StoreError};
 
@@ -17,8 +17,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// `auth.users` trigger where that table exists. Safe to run from
 /// several instances at once: sqlx serialises runs with an advisory lock.
 pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
-    let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
-    bootstrap::hide_notices_unless_debugging(&mut connection).await?;
+    let mut connection = bootstrap::set_up_connection(pool).await?;
     // A concurrent `create schema if not exists` can still fail on the catalog's unique index.
     connection
         .execute(

@@ -1,8 +1,9 @@
 //! `auth-mirror send` against a running instance: applied (or a documented no-op) means exit 0
 //! and a stored event; anything else, a failed apply included, exits non-zero and says why.
 
-use crate::process::{auth_mirror, run, stderr, stdout};
+use crate::process::{auth_mirror, run, sandbox, stderr, stdout};
 use crate::running::Running;
+use crate::service::Service;
 
 /// `auth-mirror send <args>` with `WEBHOOK_SECRETS` set to `secret`.
 async fn send(running: &Running, secret: &str, args: &[&str]) -> std::process::Output {
@@ -248,4 +249,34 @@ async fn send_says_failed_with_the_reason_and_exits_non_zero_when_the_apply_fail
             "failed".into()
         )]
     );
+}
+
+#[tokio::test]
+async fn send_says_spooled_and_exits_non_zero_when_the_database_cannot_take_the_event() {
+    let secret = auth_mirror::webhook::WebhookSecrets::generate();
+    let dir = sandbox();
+    // A server nothing listens on: every delivery goes to the spool.
+    let mut service = Service::start_with_env(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/x"),
+            ("WEBHOOK_SECRETS", &secret),
+            ("SKIP_MIGRATIONS", "true"),
+            ("DELIVERY_DEADLINE_MS", "200"),
+        ],
+    );
+    service.wait_until_ok("/healthz").await;
+    let mut command = auth_mirror(dir.path(), &["send", &service.url()]);
+    command.env("WEBHOOK_SECRETS", &secret);
+
+    let output = run(command).await;
+
+    assert!(!output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("200 OK {}"), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("the event was not applied: spooled"),
+        "{message}"
+    );
+    service.stop().await;
 }
