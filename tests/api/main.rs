@@ -7,6 +7,7 @@ mod convergence;
 mod db_webhook;
 mod deadline;
 mod duplicates;
+mod exact_metadata;
 mod failures;
 mod group_commit;
 mod health;
