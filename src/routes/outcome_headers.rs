@@ -7,8 +7,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpResponse;
 
 use crate::domain::reported::{Reported, DUPLICATE_HEADER, ERROR_HEADER, OUTCOME_HEADER};
-use crate::processing::Outcome;
 use crate::domain::MirrorEffect;
+use crate::processing::Outcome;
 
 /// Adds the outcome headers of `outcome` to `response`.
 pub fn with_outcome(mut response: HttpResponse, outcome: &Outcome) -> HttpResponse {
