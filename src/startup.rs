@@ -16,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::AppConfig;
 use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
+use crate::processing::intake::Intake;
 use crate::processing::retry::{self, WorkerConfig};
 use crate::processing::spool::{drainer, Spool};
 use crate::reconcile::runs::Runs;
@@ -85,15 +86,18 @@ impl Application {
         })?;
         let (group_commit, writers) = GroupCommit::new(
             store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
-            config.delivery.deadline,
             config.worker.schedule.clone(),
             metrics.clone().into_inner(),
         );
         let hooks = web::Data::new(HookContext {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
-            group_commit,
-            spool: spool.clone(),
+            intake: Intake::new(
+                group_commit,
+                spool.clone(),
+                config.delivery.deadline,
+                metrics.clone().into_inner(),
+            ),
             metrics: metrics.clone(),
         });
         let reconciles = Runs::default();

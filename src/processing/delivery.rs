@@ -101,7 +101,6 @@ impl Delivery {
                 payload: &self.body,
                 status,
                 last_error,
-                applied_via: None,
             },
             state,
             retry_in: state.and_then(|_| schedule.after_failure(1).retry_in()),

@@ -1,11 +1,13 @@
-//! The one processing path: parse a verified delivery, then store it and apply it with the
-//! convergence rule in one transaction, batched with concurrent deliveries (`group_commit`).
-//! The answer is given only after the commit. The retry worker and replay (`stored`) apply
-//! stored events through the same `apply_user_state`.
+//! The one processing path: `intake` parses a verified delivery, then stores it and applies
+//! it with the convergence rule in one transaction, batched with concurrent deliveries
+//! (`group_commit`), or keeps it in the `spool`. The answer is given only once it is durable.
+//! The retry worker and replay (`stored`) apply stored events through the same
+//! `apply_user_state`.
 
 pub mod delivery;
 pub mod group_commit;
 mod housekeeping;
+pub mod intake;
 pub mod replay;
 pub mod retry;
 pub mod schedule;
@@ -55,6 +57,20 @@ impl Outcome {
         match self {
             Self::Duplicate(first) => first,
             other => other,
+        }
+    }
+
+    /// The `outcome` label of the deliveries metric and of the log line.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Mirrored(effect) => effect.as_str(),
+            Self::Failed => "failed",
+            Self::Allowed => "allowed",
+            Self::UnsupportedHook(_) => "unsupported_hook",
+            Self::UnsupportedChange => "unsupported_change",
+            Self::Unparsed => "unparsed",
+            Self::Duplicate(_) => "duplicate",
+            Self::Spooled => "spooled",
         }
     }
 }

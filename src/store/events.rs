@@ -63,35 +63,6 @@ pub struct NewEvent<'a> {
     pub payload: &'a [u8],
     pub status: EventStatus,
     pub last_error: Option<&'a str>,
-    pub applied_via: Option<AppliedVia>,
-}
-
-/// Stores the event unless one with the same key exists; `None` for a duplicate. Concurrent
-/// copies wait on the unique key, so exactly one of them gets `Some`.
-pub async fn insert_if_new(
-    connection: &mut PgConnection,
-    event: &NewEvent<'_>,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "insert into auth_mirror.events \
-           (source, kind, event_key, user_id, webhook_id, signed_at, payload, status, \
-            last_error, applied_via) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         on conflict (event_key) do nothing \
-         returning id",
-    )
-    .bind(event.source)
-    .bind(event.kind)
-    .bind(event.event_key)
-    .bind(event.user_id)
-    .bind(event.webhook_id)
-    .bind(event.signed_at)
-    .bind(event.payload)
-    .bind(event.status.as_str())
-    .bind(event.last_error)
-    .bind(event.applied_via.map(AppliedVia::as_str))
-    .fetch_optional(connection)
-    .await
 }
 
 /// Records that the event was applied, and with what effect. A retry or replay counts as
@@ -200,28 +171,4 @@ pub struct StoredOutcome {
     pub status: EventStatus,
     /// What applying it did, when it was applied.
     pub effect: Option<MirrorEffect>,
-}
-
-/// The recorded outcome of the event stored under `event_key`, if there is one. Read in the
-/// caller's transaction, after `insert_if_new` has waited for any concurrent copy to commit.
-pub async fn stored_outcome(
-    connection: &mut PgConnection,
-    event_key: &str,
-) -> Result<Option<StoredOutcome>, sqlx::Error> {
-    let row: Option<(String, String, Option<String>)> =
-        sqlx::query_as("select kind, status, effect from auth_mirror.events where event_key = $1")
-            .bind(event_key)
-            .fetch_optional(connection)
-            .await?;
-    row.map(|(kind, status, effect)| {
-        let status = EventStatus::from_sql(&status).ok_or_else(|| {
-            sqlx::Error::Decode(format!("unknown event status {status:?}").into())
-        })?;
-        Ok(StoredOutcome {
-            kind,
-            status,
-            effect: effect.as_deref().and_then(MirrorEffect::from_sql),
-        })
-    })
-    .transpose()
 }
