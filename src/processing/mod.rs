@@ -1,13 +1,13 @@
 //! The one processing path: `intake` parses a verified delivery, then stores it and applies
 //! it with the convergence rule in one transaction, batched with concurrent deliveries
 //! (`group_commit`), or keeps it in the `spool`. The answer is given only once it is durable.
-//! The retry worker and replay (`stored`) apply stored events through the same
-//! `apply_user_state`.
+//! The retry worker and replay (`stored`) hand stored events to the same SQL decision.
 
 pub mod delivery;
 pub mod group_commit;
 mod housekeeping;
 pub mod intake;
+mod plan;
 pub mod replay;
 pub mod retry;
 pub mod schedule;
@@ -17,13 +17,13 @@ mod stored;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::PgPool;
 
 use self::delivery::Delivery;
 use self::schedule::RetrySchedule;
-use crate::domain::{Action, ParsedEvent, Source, UserState};
-use crate::store::events::{self, AppliedVia, EventStatus, StoredOutcome};
-use crate::store::users::{self, MirrorEffect};
+use crate::domain::{Action, ParsedEvent, Source};
+use crate::store::events::{EventStatus, StoredOutcome};
+use crate::store::users::MirrorEffect;
 use crate::webhook::VerifiedDelivery;
 
 /// The `kind` of a stored event whose verified body did not parse.
@@ -129,40 +129,6 @@ pub async fn process(
     }
 }
 
-/// Applies a stored event's state and records the result on the event. A failing apply is
-/// rolled back to a savepoint, so the event itself stays, marked `failed` (or `dead` once
-/// `schedule` is used up by this `attempt`).
-async fn apply(
-    connection: &mut PgConnection,
-    event_id: i64,
-    state: &UserState,
-    via: AppliedVia,
-    schedule: &RetrySchedule,
-    attempt: i32,
-) -> Result<Outcome, sqlx::Error> {
-    let mut savepoint = connection.begin().await?;
-    match users::apply_user_state(&mut savepoint, state).await {
-        Ok(effect) => {
-            savepoint.commit().await?;
-            events::mark_applied(connection, event_id, effect.as_str(), via).await?;
-            Ok(Outcome::Mirrored(effect))
-        }
-        Err(error) => {
-            savepoint.rollback().await?;
-            let reason = failure_reason(&error);
-            tracing::warn!(
-                event_id,
-                reason,
-                via = via.as_str(),
-                "applying the event failed"
-            );
-            let retry_in = schedule.after_failure(attempt).retry_in();
-            events::mark_failed(connection, event_id, &reason, retry_in, via).await?;
-            Ok(Outcome::Failed)
-        }
-    }
-}
-
 /// For a duplicate: what the first delivery came to, as stored (a failed apply is reported as
 /// failed, not as "nothing to do").
 fn first_outcome(
@@ -191,19 +157,5 @@ fn settled_outcome(action: &Action) -> Outcome {
         Action::Allow => Outcome::Allowed,
         Action::UnsupportedHook(name) => Outcome::UnsupportedHook(name.clone()),
         Action::UnsupportedChange => Outcome::UnsupportedChange,
-    }
-}
-
-/// SQLSTATE and constraint name only: PostgreSQL's messages and details can quote the row.
-fn failure_reason(error: &sqlx::Error) -> String {
-    match error {
-        sqlx::Error::Database(database) => match (database.code(), database.constraint()) {
-            (Some(code), Some(constraint)) => {
-                format!("database error {code} (constraint {constraint})")
-            }
-            (Some(code), None) => format!("database error {code}"),
-            _ => "database error".into(),
-        },
-        _ => "database unavailable while applying".into(),
     }
 }

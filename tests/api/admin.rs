@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod guessing;
 mod listing;
+mod lock_order;
 mod openapi;
 mod plans;
 mod private_schema;
