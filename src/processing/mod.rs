@@ -16,15 +16,9 @@ mod stored;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use sqlx::PgPool;
-
-use self::delivery::Delivery;
-use self::schedule::RetrySchedule;
-use crate::domain::{Action, ParsedEvent, Source};
+use crate::domain::{Action, ParsedEvent};
 use crate::store::events::{EventStatus, StoredOutcome};
 use crate::store::users::MirrorEffect;
-use crate::webhook::VerifiedDelivery;
 
 /// The `kind` of a stored event whose verified body did not parse.
 pub(super) const UNPARSED_KIND: &str = "unparsed";
@@ -75,26 +69,6 @@ impl Outcome {
     }
 }
 
-/// The database could not take the event: it is NOT stored (or, past the deadline, not
-/// known to be stored: a retry of it is then recognised as a duplicate).
-#[derive(Debug, thiserror::Error)]
-#[error("the event could not be stored: {source}")]
-pub struct NotStored {
-    #[source]
-    source: StoreFailure,
-    /// What the delivery comes to if it is kept outside the database (spooled): what its
-    /// parse alone says (`Delivery::outcome_unstored`).
-    pub unstored: Outcome,
-}
-
-impl NotStored {
-    /// The event only asked to let a signup proceed (`before-user-created`); answering
-    /// anything but success would block the signup for want of a record.
-    pub fn only_allows(&self) -> bool {
-        self.unstored == Outcome::Allowed
-    }
-}
-
 /// Why an event is not stored.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreFailure {
@@ -110,22 +84,17 @@ impl From<sqlx::Error> for StoreFailure {
     }
 }
 
-/// Stores and applies one verified delivery on its own (the spool's drainer, tests): the same
-/// statement as a batch of one.
-pub async fn process(
-    pool: &PgPool,
-    source: Source,
-    verified: &VerifiedDelivery,
-    body: Bytes,
-    schedule: &RetrySchedule,
-) -> Result<Outcome, NotStored> {
-    let delivery = Delivery::parse(source, verified, body);
-    match delivery::commit(pool, &[&delivery], schedule).await {
-        Ok(mut outcomes) => Ok(outcomes.remove(0)),
-        Err(error) => Err(NotStored {
-            source: error.into(),
-            unstored: delivery.outcome_unstored(),
-        }),
+impl StoreFailure {
+    /// When the database refused the event's data itself (a value or a constraint it will
+    /// refuse again, however often it is tried): why, as a SQLSTATE. `None` for an
+    /// unreachable, slow or locked database, or a conflict that passes (a deadlock).
+    pub fn refusal(&self) -> Option<String> {
+        let Self::Database(error) = self else {
+            return None;
+        };
+        let code = error.as_database_error()?.code()?;
+        matches!(code.get(..2), Some("22" | "23" | "P0"))
+            .then(|| format!("refused by the database: SQLSTATE {code}"))
     }
 }
 

@@ -13,6 +13,7 @@ mod lock_order;
 mod openapi;
 mod plans;
 mod private_schema;
+mod quarantine;
 pub(crate) mod reconcile;
 mod reconcile_access;
 mod reconcile_shutdown;

@@ -8,9 +8,8 @@ use std::time::Duration;
 use auth_mirror::config::SpoolConfig;
 use auth_mirror::domain::Source;
 use auth_mirror::metrics::{Metrics, SpoolMetrics};
-use auth_mirror::processing::group_commit::{self, GroupCommit};
+use auth_mirror::processing::group_commit;
 use auth_mirror::processing::intake::{Intake, Received};
-use auth_mirror::processing::schedule::RetrySchedule;
 use auth_mirror::processing::spool::Spool;
 use auth_mirror::processing::Outcome;
 use auth_mirror::shutdown::BackgroundTasks;
@@ -20,7 +19,7 @@ use auth_mirror::webhook::VerifiedDelivery;
 use bytes::Bytes;
 use uuid::Uuid;
 
-use crate::helpers::{unix_now, Setup, TestDatabase};
+use crate::helpers::{start_group_commit, unix_now, Setup, TestDatabase};
 use crate::payloads::{hook, hook_user};
 
 const DEADLINE: Duration = Duration::from_millis(300);
@@ -44,11 +43,8 @@ impl Fixture {
         let metrics = Arc::new(Metrics::default());
         let writers_pool =
             store::pool::for_deliveries(&database.pool, group_commit::WRITERS, DEADLINE);
-        let (group_commit, writers) =
-            GroupCommit::new(writers_pool, RetrySchedule::default(), metrics.clone());
-        let writers = Arc::new(writers);
         let mut tasks = BackgroundTasks::default();
-        tasks.spawn("group commit", move |stop| writers.run(stop));
+        let group_commit = start_group_commit(writers_pool, metrics.clone(), &mut tasks);
         let intake = Intake::new(group_commit, spool.clone(), DEADLINE, metrics);
         Self {
             database,
