@@ -16,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{AppConfig, WorkerConfig};
 use crate::metrics::Metrics;
 use crate::processing::group_commit::{self, GroupCommit, Writers};
+use crate::processing::intake::Intake;
 use crate::processing::retry;
 use crate::processing::spool::{drainer, Spool};
 use crate::reconcile::runs::Runs;
@@ -85,15 +86,18 @@ impl Application {
         })?;
         let (group_commit, writers) = GroupCommit::new(
             store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
-            config.delivery.deadline,
             config.worker.schedule.clone(),
             metrics.clone().into_inner(),
         );
         let hooks = web::Data::new(HookContext {
             verifier: Verifier::new(config.webhook.secrets, config.webhook.tolerance),
             max_body_bytes: config.webhook.max_body_bytes,
-            group_commit,
-            spool: spool.clone(),
+            intake: Intake::new(
+                group_commit.clone(),
+                spool.clone(),
+                config.delivery.deadline,
+                metrics.clone().into_inner(),
+            ),
             metrics: metrics.clone(),
         });
         let reconciles = Runs::default();
@@ -110,6 +114,7 @@ impl Application {
         let mut pending = background_tasks(
             writers,
             spool.clone(),
+            group_commit.clone(),
             pool.clone(),
             config.worker,
             metrics.clone().into_inner(),
@@ -121,6 +126,7 @@ impl Application {
         let metrics_on_public_port = config.metrics.on_public_port;
         let client_addresses = web::Data::new(config.security.client_addresses.clone());
         let spool = web::Data::new(spool);
+        let group_commit = web::Data::new(group_commit);
         let pool = web::Data::new(pool);
         let body_read_timeout = web::Data::new(BodyReadTimeout(config.http.body_read_timeout));
         let (workers, connections_per_worker) = config
@@ -136,6 +142,7 @@ impl Application {
                 .app_data(body_read_timeout.clone())
                 .app_data(pool.clone())
                 .app_data(spool.clone())
+                .app_data(group_commit.clone())
                 .app_data(hooks.clone())
                 .app_data(metrics.clone())
                 .configure(|routes| routes::configure(routes, metrics_on_public_port))
@@ -224,6 +231,7 @@ impl Application {
 fn background_tasks(
     writers: Writers,
     spool: Spool,
+    group_commit: GroupCommit,
     pool: PgPool,
     worker: WorkerConfig,
     metrics: Arc<Metrics>,
@@ -236,13 +244,11 @@ fn background_tasks(
             PendingTask::new("group commit", move |stop| writers.run(stop))
         })
         .collect();
-    let schedule = worker.schedule.clone();
-    let drainer_pool = pool.clone();
     tasks.push(PendingTask::new("retry", move |stop| {
         retry::run(pool, worker, metrics, stop)
     }));
     tasks.push(PendingTask::new("spool", move |stop| {
-        drainer::run(spool, drainer_pool, schedule, stop)
+        drainer::run(spool, group_commit, stop)
     }));
     tasks.push(PendingTask::new("reconcile", move |mut stop| async move {
         stop.stopped().await;

@@ -27,6 +27,8 @@ pub struct SpoolMetrics {
     pub drained: Counter,
     /// Records skipped by the drainer because they are damaged.
     pub damaged: Family<DamageLabels, Counter>,
+    /// Records the database refused for good, moved into the quarantine.
+    pub quarantined: Counter,
 }
 
 impl SpoolMetrics {
@@ -60,6 +62,11 @@ impl SpoolMetrics {
             "spool_damaged_records",
             "Spooled records skipped as damaged, by kind (corrupt, truncated)",
             self.damaged.clone(),
+        );
+        registry.register(
+            "spool_quarantined",
+            "Spooled records the database refused for good, kept in the quarantine (GET /admin/spool/quarantine)",
+            self.quarantined.clone(),
         );
     }
 }

@@ -5,9 +5,10 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{first_outcome, settled_outcome, Outcome, UNPARSED_KIND};
-use crate::domain::{Action, EventStatus, ParseFailure, ParsedEvent, RetrySchedule, Source};
-use crate::store::events::NewEvent;
+use super::plan::attempt;
+use super::{first_outcome, settled_outcome, Outcome};
+use crate::domain::RetrySchedule;
+use crate::domain::{Action, ParseFailure, ParsedEvent, Source};
 use crate::store::ingest::{self, BatchedDelivery, Ingested};
 use crate::webhook::VerifiedDelivery;
 
@@ -64,46 +65,13 @@ impl Delivery {
 
     /// The row this delivery adds to a batch. `schedule` gives a failed apply's first retry.
     fn batched(&self, schedule: &RetrySchedule) -> BatchedDelivery<'_> {
-        let (kind, user_id, status, last_error, state) = match &self.parsed {
-            Ok(event) => match &event.action {
-                Action::Mirror(state) => (
-                    event.kind.as_str(),
-                    event.user_id,
-                    EventStatus::Applied,
-                    None,
-                    Some(state),
-                ),
-                _ => (
-                    event.kind.as_str(),
-                    event.user_id,
-                    EventStatus::Ignored,
-                    None,
-                    None,
-                ),
-            },
-            Err(failure) => (
-                UNPARSED_KIND,
-                None,
-                EventStatus::Failed,
-                Some(failure.reason.as_str()),
-                None,
-            ),
-        };
         BatchedDelivery {
-            event: NewEvent {
-                source: self.source.as_str(),
-                kind,
-                event_key: self.event_key(),
-                user_id,
-                webhook_id: &self.webhook_id,
-                signed_at: self.signed_at,
-                payload: &self.body,
-                status,
-                last_error,
-                applied_via: None,
-            },
-            state,
-            retry_in: state.and_then(|_| schedule.after_failure(1).retry_in()),
+            source: self.source.as_str(),
+            event_key: self.event_key(),
+            webhook_id: &self.webhook_id,
+            signed_at: self.signed_at,
+            payload: &self.body,
+            attempt: attempt(&self.parsed, schedule.after_failure(1).retry_in()),
         }
     }
 

@@ -1,25 +1,25 @@
 //! Group commit: concurrent deliveries share one transaction and one commit (one WAL flush),
 //! and each is answered only after its batch has committed.
 //!
-//! Handlers `submit` parsed deliveries to a queue. A few writer tasks each take the first
+//! The intake `submit`s parsed deliveries to a queue. A few writer tasks each take the first
 //! waiting delivery and everything queued behind it (up to `MAX_BATCH`) and commit them with
 //! one statement (`delivery::commit`). There is no batch window: an idle service commits a
 //! lone delivery at once; under load, deliveries gather while the previous batch commits.
 //! Several writers keep the database busy while one of them waits for its flush.
 //!
-//! Every delivery has a deadline (`DELIVERY_DEADLINE_MS`): a handler stops waiting when it
+//! Every delivery has a deadline (`DELIVERY_DEADLINE_MS`): the intake stops waiting when it
 //! passes, and the writers' sessions bound their lock waits and statements by it. A delivery
-//! whose handler stopped waiting is not written (it was not acknowledged; the sender retries).
+//! whose submitter stopped waiting is not written (it was not acknowledged; it was spooled, or
+//! the sender retries).
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::delivery::{self, Delivery};
-use super::{NotStored, Outcome, StoreFailure};
+use super::{Outcome, StoreFailure};
 use crate::domain::RetrySchedule;
 use crate::metrics::Metrics;
 use crate::shutdown::StopSignal;
@@ -43,11 +43,10 @@ struct Job {
     answer: oneshot::Sender<Answer>,
 }
 
-/// The handlers' side: submits a delivery and waits for its batch to commit.
+/// The intake's side: submits a delivery and waits for its batch to commit.
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Job>,
-    deadline: Duration,
 }
 
 /// The writers' side, started by the composition root.
@@ -60,13 +59,9 @@ pub struct Writers {
 }
 
 impl GroupCommit {
-    /// `pool`: connections for the writers only, bounded by `deadline`.
-    pub fn new(
-        pool: PgPool,
-        deadline: Duration,
-        schedule: RetrySchedule,
-        metrics: Arc<Metrics>,
-    ) -> (Self, Writers) {
+    /// `pool`: connections for the writers only, their sessions bounded by the delivery
+    /// deadline (`store::pool::for_deliveries`).
+    pub fn new(pool: PgPool, schedule: RetrySchedule, metrics: Arc<Metrics>) -> (Self, Writers) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let writers = Writers {
             queue: Arc::new(Mutex::new(receiver)),
@@ -74,33 +69,22 @@ impl GroupCommit {
             schedule,
             metrics,
         };
-        let group_commit = Self {
-            queue: sender,
-            deadline,
-        };
-        (group_commit, writers)
+        (Self { queue: sender }, writers)
     }
 
-    /// Stores and applies `delivery` in the next batch; answers after that batch committed,
-    /// or with `DeadlinePassed` when that did not happen within the deadline.
-    pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, NotStored> {
-        let unstored = delivery.outcome_unstored();
+    /// Stores and applies `delivery` in the next batch; answers after that batch committed.
+    /// Dropping the future (a deadline) withdraws the delivery if no writer took it yet.
+    pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, StoreFailure> {
         let (answer, answered) = oneshot::channel();
         let job = Job { delivery, answer };
-        let committed = async {
-            self.queue
-                .send(job)
-                .await
-                .map_err(|_| StoreFailure::from(sqlx::Error::PoolClosed))?;
-            // A writer dropped without answering: it stopped (shutdown).
-            answered
-                .await
-                .unwrap_or_else(|_| Err(sqlx::Error::PoolClosed.into()))
-        };
-        tokio::time::timeout(self.deadline, committed)
+        self.queue
+            .send(job)
             .await
-            .unwrap_or(Err(StoreFailure::DeadlinePassed(self.deadline)))
-            .map_err(|source| NotStored { source, unstored })
+            .map_err(|_| StoreFailure::from(sqlx::Error::PoolClosed))?;
+        // A writer dropped without answering: it stopped (shutdown).
+        answered
+            .await
+            .unwrap_or_else(|_| Err(sqlx::Error::PoolClosed.into()))
     }
 }
 

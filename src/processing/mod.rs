@@ -1,11 +1,13 @@
-//! The one processing path: parse a verified delivery, then store it and apply it with the
-//! convergence rule in one transaction, batched with concurrent deliveries (`group_commit`).
-//! The answer is given only after the commit. The retry worker and replay (`stored`) apply
-//! stored events through the same `apply_user_state`.
+//! The one processing path: `intake` parses a verified delivery, then stores it and applies
+//! it with the convergence rule in one transaction, batched with concurrent deliveries
+//! (`group_commit`), or keeps it in the `spool`. The answer is given only once it is durable.
+//! The retry worker and replay (`stored`) hand stored events to the same SQL decision.
 
 pub mod delivery;
 pub mod group_commit;
 mod housekeeping;
+pub mod intake;
+mod plan;
 pub mod replay;
 pub mod retry;
 pub mod spool;
@@ -13,16 +15,10 @@ mod stored;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use sqlx::{Acquire, PgConnection, PgPool};
-
-use self::delivery::Delivery;
-use crate::domain::{
-    Action, AppliedVia, EventStatus, MirrorEffect, ParsedEvent, RetrySchedule, Source, UserState,
-};
-use crate::store::events::{self, StoredOutcome};
-use crate::store::users;
-use crate::webhook::VerifiedDelivery;
+use crate::domain::EventStatus;
+use crate::domain::MirrorEffect;
+use crate::domain::{Action, ParsedEvent};
+use crate::store::events::StoredOutcome;
 
 /// The `kind` of a stored event whose verified body did not parse.
 pub(super) const UNPARSED_KIND: &str = "unparsed";
@@ -58,25 +54,19 @@ impl Outcome {
             other => other,
         }
     }
-}
 
-/// The database could not take the event: it is NOT stored (or, past the deadline, not
-/// known to be stored: a retry of it is then recognised as a duplicate).
-#[derive(Debug, thiserror::Error)]
-#[error("the event could not be stored: {source}")]
-pub struct NotStored {
-    #[source]
-    source: StoreFailure,
-    /// What the delivery comes to if it is kept outside the database (spooled): what its
-    /// parse alone says (`Delivery::outcome_unstored`).
-    pub unstored: Outcome,
-}
-
-impl NotStored {
-    /// The event only asked to let a signup proceed (`before-user-created`); answering
-    /// anything but success would block the signup for want of a record.
-    pub fn only_allows(&self) -> bool {
-        self.unstored == Outcome::Allowed
+    /// The `outcome` label of the deliveries metric and of the log line.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Mirrored(effect) => effect.as_str(),
+            Self::Failed { .. } => "failed",
+            Self::Allowed => "allowed",
+            Self::UnsupportedHook(_) => "unsupported_hook",
+            Self::UnsupportedChange => "unsupported_change",
+            Self::Unparsed => "unparsed",
+            Self::Duplicate(_) => "duplicate",
+            Self::Spooled => "spooled",
+        }
     }
 }
 
@@ -95,58 +85,17 @@ impl From<sqlx::Error> for StoreFailure {
     }
 }
 
-/// Stores and applies one verified delivery on its own (the spool's drainer, tests): the same
-/// statement as a batch of one.
-pub async fn process(
-    pool: &PgPool,
-    source: Source,
-    verified: &VerifiedDelivery,
-    body: Bytes,
-    schedule: &RetrySchedule,
-) -> Result<Outcome, NotStored> {
-    let delivery = Delivery::parse(source, verified, body);
-    match delivery::commit(pool, &[&delivery], schedule).await {
-        Ok(mut outcomes) => Ok(outcomes.remove(0)),
-        Err(error) => Err(NotStored {
-            source: error.into(),
-            unstored: delivery.outcome_unstored(),
-        }),
-    }
-}
-
-/// Applies a stored event's state and records the result on the event. A failing apply is
-/// rolled back to a savepoint, so the event itself stays, marked `failed` (or `dead` once
-/// `schedule` is used up by this `attempt`).
-async fn apply(
-    connection: &mut PgConnection,
-    event_id: i64,
-    state: &UserState,
-    via: AppliedVia,
-    schedule: &RetrySchedule,
-    attempt: i32,
-) -> Result<Outcome, sqlx::Error> {
-    let mut savepoint = connection.begin().await?;
-    match users::apply_user_state(&mut savepoint, state).await {
-        Ok(effect) => {
-            savepoint.commit().await?;
-            events::mark_applied(connection, event_id, effect.as_str(), via).await?;
-            Ok(Outcome::Mirrored(effect))
-        }
-        Err(error) => {
-            savepoint.rollback().await?;
-            let reason = failure_reason(&error);
-            tracing::warn!(
-                event_id,
-                reason,
-                via = via.as_str(),
-                "applying the event failed"
-            );
-            let retry_in = schedule.after_failure(attempt).retry_in();
-            events::mark_failed(connection, event_id, &reason, retry_in, via).await?;
-            Ok(Outcome::Failed {
-                reason: Some(reason),
-            })
-        }
+impl StoreFailure {
+    /// When the database refused the event's data itself (a value or a constraint it will
+    /// refuse again, however often it is tried): why, as a SQLSTATE. `None` for an
+    /// unreachable, slow or locked database, or a conflict that passes (a deadlock).
+    pub fn refusal(&self) -> Option<String> {
+        let Self::Database(error) = self else {
+            return None;
+        };
+        let code = error.as_database_error()?.code()?;
+        matches!(code.get(..2), Some("22" | "23" | "P0"))
+            .then(|| format!("refused by the database: SQLSTATE {code}"))
     }
 }
 
@@ -178,19 +127,5 @@ fn settled_outcome(action: &Action) -> Outcome {
         Action::Allow => Outcome::Allowed,
         Action::UnsupportedHook(name) => Outcome::UnsupportedHook(name.clone()),
         Action::UnsupportedChange => Outcome::UnsupportedChange,
-    }
-}
-
-/// SQLSTATE and constraint name only: PostgreSQL's messages and details can quote the row.
-fn failure_reason(error: &sqlx::Error) -> String {
-    match error {
-        sqlx::Error::Database(database) => match (database.code(), database.constraint()) {
-            (Some(code), Some(constraint)) => {
-                format!("database error {code} (constraint {constraint})")
-            }
-            (Some(code), None) => format!("database error {code}"),
-            _ => "database error".into(),
-        },
-        _ => "database unavailable while applying".into(),
     }
 }

@@ -10,7 +10,8 @@ use crate::admin::Cursor;
 use crate::domain::{AppliedVia, EventFilter, RetrySchedule};
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::store::admin_events;
-use crate::store::claims::{self, ClaimedEvent};
+use crate::store::claims;
+use crate::store::ingest::Tried;
 
 /// Events claimed per transaction by a bulk replay.
 const BATCH: i64 = 100;
@@ -40,8 +41,10 @@ pub async fn replay_one(
     let outcome = if matches!(event.status.as_str(), "applied" | "ignored") {
         "already_done"
     } else {
-        replay_claimed(&mut transaction, &event, schedule)
-            .await?
+        let replayed = reapply(&mut transaction, &[event], AppliedVia::Replay, schedule).await?;
+        replayed
+            .first()
+            .and_then(|replayed| outcome_label(replayed.tried))
             .ok_or(ReplayError::Expunged)?
     };
     let summary = admin_events::summary(&mut transaction, id).await?;
@@ -81,14 +84,14 @@ pub async fn replay_bulk(
         let mut transaction = pool.begin().await?;
         let batch = BATCH.min(limit - summary.replayed);
         let claimed = claims::claim_replayable(&mut transaction, filter, after, batch).await?;
+        after = claimed.last().map_or(after, |event| event.id);
         let mut done = BulkReplaySummary::default();
-        for event in &claimed {
-            after = event.id;
-            match replay_claimed(&mut transaction, event, schedule).await? {
-                Some("applied") => done.applied += 1,
-                Some("ignored") => done.ignored += 1,
-                Some(_) => done.still_failing += 1,
-                None => continue,
+        for replayed in reapply(&mut transaction, &claimed, AppliedVia::Replay, schedule).await? {
+            match replayed.tried {
+                Tried::Applied => done.applied += 1,
+                Tried::Ignored => done.ignored += 1,
+                Tried::StillFailing => done.still_failing += 1,
+                Tried::Expunged => continue,
             }
             done.replayed += 1;
         }
@@ -125,16 +128,6 @@ pub async fn dry_run(
         expunged,
         ..BulkReplaySummary::default()
     })
-}
-
-/// Replays one locked event; its outcome label, or `None` when its payload was expunged.
-async fn replay_claimed(
-    connection: &mut sqlx::PgConnection,
-    event: &ClaimedEvent,
-    schedule: &RetrySchedule,
-) -> Result<Option<&'static str>, sqlx::Error> {
-    let outcome = reapply(connection, event, AppliedVia::Replay, schedule).await?;
-    Ok(outcome.as_ref().map(outcome_label))
 }
 
 /// Counts committed replays.

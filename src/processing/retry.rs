@@ -1,6 +1,8 @@
 //! The background worker of `serve`: retries failed events on `RETRY_SCHEDULE` (then marks
-//! them `dead`) and, every `housekeeping_every`, runs `housekeeping` (retention, gauge). Work is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several
-//! instances on one database never apply the same event twice.
+//! them `dead`) and, every `housekeeping_every`, runs `housekeeping` (retention, gauge). Work
+//! is claimed in bounded batches with `FOR UPDATE SKIP LOCKED`, so several instances on one
+//! database never apply the same event twice, and tried through the same SQL decision as a
+//! delivery.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,12 +10,14 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 use super::housekeeping::housekeeping;
-use super::stored::{bury_expunged, outcome_label, reapply};
+use super::stored::{outcome_label, reapply};
 use crate::config::WorkerConfig;
-use crate::domain::{AppliedVia, RetrySchedule};
+use crate::domain::RetrySchedule;
+use crate::domain::{AppliedVia, EventStatus};
 use crate::metrics::{AttemptLabels, Metrics};
 use crate::shutdown::StopSignal;
 use crate::store::claims;
+use crate::store::ingest::Tried;
 
 /// Events claimed per transaction.
 const BATCH: i64 = 100;
@@ -72,35 +76,30 @@ async fn retry_due(
 ) -> Result<usize, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let claimed = claims::claim_due(&mut transaction, BATCH).await?;
-    let mut outcomes = Vec::with_capacity(claimed.len());
+    let retried = reapply(&mut transaction, &claimed, AppliedVia::Retry, schedule).await?;
+    transaction.commit().await?;
+    let mut applied = 0;
     let mut dead = 0;
-    for event in &claimed {
-        let Some(outcome) = reapply(&mut transaction, event, AppliedVia::Retry, schedule).await?
-        else {
-            bury_expunged(&mut transaction, event.id).await?;
-            tracing::debug!(event_id = event.id, "payload expunged: event is dead");
-            dead += 1;
-            continue;
-        };
-        let label = outcome_label(&outcome);
-        let gave_up = label == "still_failing" && schedule.is_exhausted(event.attempts + 1);
+    for event in &retried {
+        let label = outcome_label(event.tried);
+        let gave_up = event.status == EventStatus::Dead;
         tracing::debug!(
-            event_id = event.id,
-            outcome = label,
+            event_id = event.event_id,
+            outcome = label.unwrap_or("expunged"),
             dead = gave_up,
             "event retried"
         );
-        outcomes.push(label);
+        if let Some(outcome) = label {
+            metrics
+                .retries
+                .get_or_create(&AttemptLabels { outcome })
+                .inc();
+        }
+        applied += usize::from(event.tried == Tried::Applied);
         dead += u64::from(gave_up);
-    }
-    transaction.commit().await?;
-    for label in &outcomes {
-        let labels = AttemptLabels { outcome: label };
-        metrics.retries.get_or_create(&labels).inc();
     }
     metrics.dead.inc_by(dead);
     if !claimed.is_empty() {
-        let applied = outcomes.iter().filter(|label| **label == "applied").count();
         tracing::info!(
             retried = claimed.len(),
             applied,

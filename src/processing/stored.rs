@@ -1,66 +1,79 @@
-//! Processing an event that is already stored (the retry worker and replay): re-parse its
-//! payload with the same parser and apply it through the same `apply` as a delivery. Stored
-//! events were verified on arrival, so nothing here checks a signature or a timestamp.
+//! Stored events tried again (the retry worker and replay): each payload is parsed again with
+//! the delivery's parser and the batch goes to the same SQL decision as deliveries
+//! (`store::ingest::reapply`). Stored events were verified on arrival, so nothing here checks
+//! a signature or a timestamp.
 
 use sqlx::PgConnection;
 
-use super::{apply, settled_outcome, Outcome, UNPARSED_KIND};
-use crate::domain::{Action, AppliedVia, ParsedEvent, RetrySchedule, Source};
+use super::plan::attempt;
+use crate::domain::RetrySchedule;
+use crate::domain::{AppliedVia, EventStatus};
+use crate::domain::{ParsedEvent, Source};
 use crate::store::claims::ClaimedEvent;
-use crate::store::events;
+use crate::store::ingest::{self, Attempt, Reapplied, StoredAttempt, Tried};
 
-/// Why a stored event could not be tried at all.
-pub const EXPUNGED_REASON: &str = "payload expunged; cannot be applied";
-
-/// Tries a claimed (locked) event once more, in the caller's transaction; counts the attempt
-/// and records the result on the event. `None` when its payload was expunged (nothing tried).
+/// Tries claimed (locked) events once more, in the caller's transaction; each attempt is
+/// counted and recorded on its event. One answer per event, in user order.
 pub async fn reapply(
     connection: &mut PgConnection,
-    event: &ClaimedEvent,
+    claimed: &[ClaimedEvent],
     via: AppliedVia,
     schedule: &RetrySchedule,
-) -> Result<Option<Outcome>, sqlx::Error> {
-    let Some(payload) = &event.payload else {
-        return Ok(None);
-    };
-    let attempt = event.attempts + 1;
-    // The column's check constraint allows only the two sources.
-    let source = Source::from_sql(&event.source).unwrap_or(Source::AuthHook);
-    let outcome = match ParsedEvent::parse(source, payload) {
-        Ok(parsed) => {
-            if event.kind == UNPARSED_KIND {
-                events::set_parsed_identity(connection, event.id, &parsed.kind, parsed.user_id)
-                    .await?;
+) -> Result<Vec<Reapplied>, sqlx::Error> {
+    let parsed: Vec<_> = claimed
+        .iter()
+        .map(|event| {
+            // The column's check constraint allows only the two sources.
+            let source = Source::from_sql(&event.source).unwrap_or(Source::AuthHook);
+            event
+                .payload
+                .as_ref()
+                .map(|payload| ParsedEvent::parse(source, payload))
+        })
+        .collect();
+    let attempts: Vec<StoredAttempt> = claimed
+        .iter()
+        .zip(&parsed)
+        .map(|(event, parsed)| {
+            let retry_in = schedule.after_failure(event.attempts + 1).retry_in();
+            StoredAttempt {
+                event_id: event.id,
+                attempt: match parsed {
+                    Some(parsed) => attempt(parsed, retry_in),
+                    // Expunged: the database says what that comes to.
+                    None => Attempt {
+                        kind: &event.kind,
+                        user_id: None,
+                        planned: EventStatus::Failed,
+                        last_error: None,
+                        state: None,
+                        retry_in,
+                    },
+                },
             }
-            match &parsed.action {
-                Action::Mirror(state) => {
-                    apply(connection, event.id, state, via, schedule, attempt).await?
-                }
-                action => {
-                    events::mark_ignored(connection, event.id, via).await?;
-                    settled_outcome(action)
-                }
-            }
+        })
+        .collect();
+    let reapplied = ingest::reapply(connection, &attempts, via).await?;
+    for event in &reapplied {
+        if let Some(reason) = event.error.as_deref() {
+            tracing::warn!(
+                event_id = event.event_id,
+                reason,
+                via = via.as_str(),
+                "applying the event failed"
+            );
         }
-        Err(failure) => {
-            let retry_in = schedule.after_failure(attempt).retry_in();
-            events::mark_failed(connection, event.id, &failure.reason, retry_in, via).await?;
-            Outcome::Unparsed
-        }
-    };
-    Ok(Some(outcome))
+    }
+    Ok(reapplied)
 }
 
-/// Gives up on a failed event whose payload was expunged: it becomes `dead`.
-pub async fn bury_expunged(connection: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
-    events::mark_failed(connection, id, EXPUNGED_REASON, None, AppliedVia::Retry).await
-}
-
-/// What a retried or replayed event came to, as the admin API and the metrics name it.
-pub fn outcome_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Mirrored(_) => "applied",
-        Outcome::Failed { .. } | Outcome::Unparsed => "still_failing",
-        _ => "ignored",
+/// What a retried or replayed event came to, as the admin API and the metrics name it;
+/// `None` when its payload was expunged (nothing was tried).
+pub fn outcome_label(tried: Tried) -> Option<&'static str> {
+    match tried {
+        Tried::Applied => Some("applied"),
+        Tried::Ignored => Some("ignored"),
+        Tried::StillFailing => Some("still_failing"),
+        Tried::Expunged => None,
     }
 }

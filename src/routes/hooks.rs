@@ -9,23 +9,19 @@ use serde_json::json;
 
 use super::body::read_json_body;
 use super::error::ApiError;
-use super::outcome_headers::with_outcome;
+use super::outcome_headers::with_received;
 use crate::domain::Source;
-use crate::metrics::{DeliveryLabels, DuplicateLabels, Metrics};
-use crate::processing::delivery::Delivery;
-use crate::processing::group_commit::GroupCommit;
-use crate::processing::spool::Spool;
+use crate::metrics::Metrics;
+use crate::processing::intake::{Intake, Received};
 use crate::processing::Outcome;
 use crate::webhook::{DeliveryHeaders, Verifier};
 
-/// What the webhook handlers share: how to verify, how much to read, where to store.
+/// What the webhook handlers share: how to verify, how much to read, where to hand over.
 pub struct HookContext {
     pub verifier: Verifier,
     pub max_body_bytes: usize,
-    /// Stores and applies deliveries in batches (group commit).
-    pub group_commit: GroupCommit,
-    /// Where deliveries go when the database cannot take them within the deadline.
-    pub spool: Spool,
+    /// Stores (or spools) verified deliveries.
+    pub intake: Intake,
     pub metrics: web::Data<Metrics>,
 }
 
@@ -37,9 +33,9 @@ pub async fn auth_hook(
     payload: Payload,
     context: web::Data<HookContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = receive(Source::AuthHook, &request, payload, &context).await?;
-    let response = match outcome.settled() {
-        Outcome::UnsupportedHook(name) => HttpResponse::Ok().json(json!({
+    let received = receive(Source::AuthHook, &request, payload, &context).await?;
+    let response = match received.answer() {
+        Some(Outcome::UnsupportedHook(name)) => HttpResponse::Ok().json(json!({
             "error": {
                 "http_code": 500,
                 "message": format!(
@@ -50,7 +46,7 @@ pub async fn auth_hook(
         })),
         _ => success(),
     };
-    Ok(with_outcome(response, &outcome))
+    Ok(with_received(response, &received))
 }
 
 /// Database events on `auth.users`. Events about anything else, and bodies that verified but
@@ -60,35 +56,32 @@ pub async fn db_event(
     payload: Payload,
     context: web::Data<HookContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = receive(Source::DbWebhook, &request, payload, &context).await?;
-    match outcome.settled() {
-        Outcome::UnsupportedChange => Err(ApiError::Unprocessable {
+    let received = receive(Source::DbWebhook, &request, payload, &context).await?;
+    match received.answer() {
+        Some(Outcome::UnsupportedChange) => Err(ApiError::Unprocessable {
             code: "unsupported_event",
             message: "only INSERT, UPDATE and DELETE on auth.users are mirrored",
         }),
-        Outcome::Unparsed => Err(ApiError::Unprocessable {
+        Some(Outcome::Unparsed) => Err(ApiError::Unprocessable {
             code: "malformed_payload",
             message: "the payload is not a database event; it was stored as failed",
         }),
-        _ => Ok(with_outcome(success(), &outcome)),
+        _ => Ok(with_received(success(), &received)),
     }
 }
 
-/// Reads, verifies, stores and applies one delivery.
+/// Reads and verifies one delivery and hands it to the intake; a delivery the intake refused
+/// is a `503` (which Supabase retries).
 async fn receive(
     source: Source,
     request: &HttpRequest,
     payload: Payload,
     context: &HookContext,
-) -> Result<Outcome, ApiError> {
-    let metrics = &context.metrics;
+) -> Result<Received, ApiError> {
     let rejected = |error: ApiError| {
-        tracing::warn!(
-            source = source.as_str(),
-            reason = rejection_reason(&error),
-            "delivery rejected"
-        );
-        metrics.rejected(rejection_reason(&error));
+        let reason = rejection_reason(&error);
+        tracing::warn!(source = source.as_str(), reason, "delivery rejected");
+        context.metrics.rejected(reason);
         error
     };
     let body = read_json_body(request, payload, context.max_body_bytes)
@@ -109,53 +102,11 @@ async fn receive(
         .verifier
         .verify(&headers, &body, unix_now())
         .map_err(|error| rejected(ApiError::Unauthorized(error)))?;
-    let work = context
-        .group_commit
-        .submit(Delivery::parse(source, &delivery, body.clone()));
-    let stored = metrics.apply_timed(source.as_str(), work).await;
-    let outcome = match stored {
-        Ok(outcome) => {
-            tracing::info!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&outcome), "delivery stored");
-            outcome
-        }
-        // Not in the database within the deadline: durable in the spool instead.
-        Err(error) => match context.spool.append(source, &delivery, &body).await {
-            Ok(()) => {
-                tracing::warn!(source = source.as_str(), webhook_id = %delivery.webhook_id, outcome = outcome_label(&error.unstored), %error, "delivery spooled: the database did not take it in time");
-                error.unstored
-            }
-            // Never block a signup for want of a record (design §2).
-            Err(spool_error) if error.only_allows() => {
-                tracing::error!(source = source.as_str(), %error, %spool_error, "before-user-created not recorded; signup allowed");
-                Outcome::Allowed
-            }
-            Err(spool_error) => {
-                // One line for this rejection, with the causes (`rejected` would log a second).
-                let rejection = ApiError::Unavailable;
-                tracing::error!(source = source.as_str(), reason = rejection.code(), %error, %spool_error, "delivery rejected: neither stored nor spooled; asking the sender to retry");
-                metrics.rejected(rejection.code());
-                return Err(rejection);
-            }
-        },
-    };
-    let label = outcome_label(&outcome);
-    metrics
-        .deliveries
-        .get_or_create(&DeliveryLabels {
-            source: source.as_str(),
-            outcome: label,
-        })
-        .inc();
-    if let Outcome::Duplicate(first) = &outcome {
-        metrics
-            .duplicates
-            .get_or_create(&DuplicateLabels {
-                source: source.as_str(),
-                first_outcome: outcome_label(first),
-            })
-            .inc();
+    match context.intake.receive(source, &delivery, body).await {
+        // The intake has logged and counted it.
+        Received::Refused => Err(ApiError::Unavailable),
+        received => Ok(received),
     }
-    Ok(outcome)
 }
 
 /// Supabase Auth's success answer: a JSON `{}` (an empty 200 body fails the user's request).
@@ -167,19 +118,6 @@ fn rejection_reason(error: &ApiError) -> &'static str {
     match error {
         ApiError::Unauthorized(reason) => reason.reason(),
         other => other.code(),
-    }
-}
-
-fn outcome_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Mirrored(effect) => effect.as_str(),
-        Outcome::Failed { .. } => "failed",
-        Outcome::Allowed => "allowed",
-        Outcome::UnsupportedHook(_) => "unsupported_hook",
-        Outcome::UnsupportedChange => "unsupported_change",
-        Outcome::Unparsed => "unparsed",
-        Outcome::Duplicate(_) => "duplicate",
-        Outcome::Spooled => "spooled",
     }
 }
 

@@ -8,7 +8,18 @@ use actix_web::HttpResponse;
 
 use crate::domain::reported::{Reported, DUPLICATE_HEADER, ERROR_HEADER, OUTCOME_HEADER};
 use crate::domain::MirrorEffect;
+use crate::processing::intake::Received;
 use crate::processing::Outcome;
+
+/// Adds the outcome headers of what the intake did with a delivery (a refused one is answered
+/// `503` without them).
+pub fn with_received(response: HttpResponse, received: &Received) -> HttpResponse {
+    match received {
+        Received::Stored(outcome) | Received::Spooled(outcome) => with_outcome(response, outcome),
+        Received::AllowedUnrecorded => with_outcome(response, &Outcome::Allowed),
+        Received::Refused => response,
+    }
+}
 
 /// Adds the outcome headers of `outcome` to `response`.
 pub fn with_outcome(mut response: HttpResponse, outcome: &Outcome) -> HttpResponse {

@@ -1,92 +1,69 @@
-//! Group commit's one statement: a batch of verified deliveries stored and applied by
-//! `auth_mirror.ingest_deliveries` (migration 0015), one array per column.
+//! The one batched SQL entry of every writer: new deliveries (`deliveries`, group commit) and
+//! stored events tried again (`reapply`, the retry worker and replay). Both hand the database
+//! the same columns per event, bound here once (`Attempt`), and the database decides what each
+//! attempt comes to (migration 0017: `auth_mirror.try_apply`).
 
-use sqlx::PgConnection;
+mod deliveries;
+mod reapply;
 
-use super::events::{NewEvent, StoredOutcome};
-use crate::domain::{EventStatus, MirrorEffect, UserState};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::Postgres;
+use uuid::Uuid;
 
-/// One delivery of a batch: its event, and the state to mirror when it has one.
-#[derive(Debug)]
-pub struct BatchedDelivery<'a> {
-    /// Stored with `status` `applied` when `state` is given, else as planned.
-    pub event: NewEvent<'a>,
+use crate::domain::EventStatus;
+use crate::domain::UserState;
+
+pub use deliveries::{ingest, BatchedDelivery, Ingested};
+pub use reapply::{reapply, Reapplied, StoredAttempt, Tried};
+
+/// What one event asks of the batch, whoever hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// The hook name, the database operation, or `unparsed`.
+    pub kind: &'a str,
+    pub user_id: Option<Uuid>,
+    /// `Applied` when `state` is to be applied, `Ignored` for a recorded-only event,
+    /// `Failed` for a body that does not parse (`last_error` says why).
+    pub planned: EventStatus,
+    pub last_error: Option<&'a str>,
     pub state: Option<&'a UserState>,
-    /// Seconds until a failed apply is retried; `None`: never (stored `dead`).
+    /// Seconds until a failed apply is tried again; `None`: never (it is `dead`).
     pub retry_in: Option<f64>,
 }
 
-/// What became of one delivery of the batch, in the batch's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ingested {
-    pub event_id: i64,
-    /// This delivery stored the event; `false`: the event key was stored before (a retry of
-    /// an earlier delivery, or a copy a concurrent batch stored first) and `outcome` is what
-    /// that stored event came to.
-    pub stored: bool,
-    pub outcome: StoredOutcome,
-    /// Why applying failed (SQLSTATE and constraint name), or why the body did not parse.
-    pub error: Option<String>,
+/// Binds the fifteen arguments both batch functions end with, one array each.
+fn bind_attempts<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    attempts: &[Attempt<'q>],
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    let states = || attempts.iter().map(|attempt| attempt.state);
+    query
+        .bind(attempts.iter().map(|a| a.kind).collect::<Vec<_>>())
+        .bind(attempts.iter().map(|a| a.user_id).collect::<Vec<_>>())
+        .bind(
+            attempts
+                .iter()
+                .map(|a| a.planned.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(attempts.iter().map(|a| a.last_error).collect::<Vec<_>>())
+        .bind(column(states(), |state| state.email.as_deref()))
+        .bind(column(states(), |state| state.phone.as_deref()))
+        .bind(column(states(), |state| Some(state.is_anonymous)))
+        .bind(column(states(), |state| state.user_metadata.as_ref()))
+        .bind(column(states(), |state| state.app_metadata.as_ref()))
+        .bind(column(states(), |state| state.email_confirmed_at))
+        .bind(column(states(), |state| state.created_at))
+        .bind(column(states(), |state| {
+            state.version.map(|version| version.time())
+        }))
+        .bind(column(states(), |state| state.deleted_at))
+        .bind(column(states(), |state| Some(state.removed)))
+        .bind(attempts.iter().map(|a| a.retry_in).collect::<Vec<_>>())
 }
 
-/// Stores and applies `batch` in one statement, in the caller's transaction (or its own,
-/// when the caller has none). One `Ingested` per delivery, in order.
-pub async fn ingest(
-    connection: &mut PgConnection,
-    batch: &[BatchedDelivery<'_>],
-) -> Result<Vec<Ingested>, sqlx::Error> {
-    let events = || batch.iter().map(|delivery| &delivery.event);
-    let states = || batch.iter().map(|delivery| delivery.state);
-    let rows: Vec<IngestedRow> = sqlx::query_as(
-        "select o_event_id, o_stored, o_status, o_effect, o_kind, o_error \
-         from auth_mirror.ingest_deliveries(\
-           $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-           $19, $20)",
-    )
-    .bind(events().map(|event| event.source).collect::<Vec<_>>())
-    .bind(events().map(|event| event.kind).collect::<Vec<_>>())
-    .bind(events().map(|event| event.event_key).collect::<Vec<_>>())
-    .bind(events().map(|event| event.user_id).collect::<Vec<_>>())
-    .bind(events().map(|event| event.webhook_id).collect::<Vec<_>>())
-    .bind(events().map(|event| event.signed_at).collect::<Vec<_>>())
-    .bind(events().map(|event| event.payload).collect::<Vec<_>>())
-    .bind(
-        events()
-            .map(|event| event.status.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(events().map(|event| event.last_error).collect::<Vec<_>>())
-    .bind(column(states(), |state| state.email.as_deref()))
-    .bind(column(states(), |state| state.phone.as_deref()))
-    .bind(column(states(), |state| Some(state.is_anonymous)))
-    .bind(column(states(), |state| state.user_metadata.as_ref()))
-    .bind(column(states(), |state| state.app_metadata.as_ref()))
-    .bind(column(states(), |state| state.email_confirmed_at))
-    .bind(column(states(), |state| state.created_at))
-    .bind(column(states(), |state| {
-        state.version.map(|version| version.time())
-    }))
-    .bind(column(states(), |state| state.deleted_at))
-    .bind(column(states(), |state| Some(state.removed)))
-    .bind(
-        batch
-            .iter()
-            .map(|delivery| delivery.retry_in)
-            .collect::<Vec<_>>(),
-    )
-    .fetch_all(connection)
-    .await?;
-    if rows.len() != batch.len() {
-        return Err(sqlx::Error::Protocol(format!(
-            "ingest_deliveries answered {} rows for {} deliveries",
-            rows.len(),
-            batch.len()
-        )));
-    }
-    rows.into_iter().map(IngestedRow::into_ingested).collect()
-}
-
-/// One field of every state, `None` where a delivery has no state.
+/// One field of every state, `None` where an event has no state.
 fn column<'a, T>(
     states: impl Iterator<Item = Option<&'a UserState>>,
     field: impl Fn(&'a UserState) -> Option<T>,
@@ -94,30 +71,19 @@ fn column<'a, T>(
     states.map(|state| state.and_then(&field)).collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct IngestedRow {
-    o_event_id: i64,
-    o_stored: bool,
-    o_status: String,
-    o_effect: Option<String>,
-    o_kind: String,
-    o_error: Option<String>,
+/// A status the database answered, checked.
+fn status(text: &str) -> Result<EventStatus, sqlx::Error> {
+    text.parse()
+        .map_err(|()| sqlx::Error::Decode(format!("unknown event status {text:?}").into()))
 }
 
-impl IngestedRow {
-    fn into_ingested(self) -> Result<Ingested, sqlx::Error> {
-        let status: EventStatus = self.o_status.parse().map_err(|()| {
-            sqlx::Error::Decode(format!("unknown event status {:?}", self.o_status).into())
-        })?;
-        Ok(Ingested {
-            event_id: self.o_event_id,
-            stored: self.o_stored,
-            outcome: StoredOutcome {
-                kind: self.o_kind,
-                status,
-                effect: self.o_effect.as_deref().and_then(MirrorEffect::from_sql),
-            },
-            error: self.o_error,
-        })
+/// The batch answered one row per event, or the call is wrong.
+fn one_row_each<T>(rows: Vec<T>, sent: usize, function: &str) -> Result<Vec<T>, sqlx::Error> {
+    if rows.len() != sent {
+        return Err(sqlx::Error::Protocol(format!(
+            "{function} answered {} rows for {sent} events",
+            rows.len()
+        )));
     }
+    Ok(rows)
 }

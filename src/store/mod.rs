@@ -15,6 +15,5 @@ pub mod reconcile;
 pub mod retention;
 pub mod schema;
 pub mod stats;
-pub mod users;
 
 pub use error::StoreError;

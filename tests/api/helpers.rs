@@ -7,6 +7,7 @@
 mod app;
 mod auth_admin;
 mod failing;
+mod group_commit;
 mod raw_http;
 mod server;
 
@@ -17,5 +18,6 @@ pub use app::{
 };
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};
+pub use group_commit::start_group_commit;
 pub use raw_http::{authority, chunked, read_response, RawConnection};
 pub use server::{Setup, TestDatabase};

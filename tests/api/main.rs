@@ -13,6 +13,7 @@ mod group_commit;
 mod health;
 mod helpers;
 mod hostile;
+mod intake;
 mod load_generator;
 mod metrics;
 mod mirror_auth_hook;

@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use auth_mirror::config::SpoolConfig;
-use auth_mirror::domain::{RetrySchedule, Source};
+use auth_mirror::domain::Source;
 use auth_mirror::metrics::SpoolMetrics;
+use auth_mirror::processing::group_commit::GroupCommit;
 use auth_mirror::processing::spool::drainer::{self, Drained, Drainer};
-use auth_mirror::processing::spool::Spool;
+use auth_mirror::processing::spool::{replay_quarantined, QuarantineReplayError, Spool};
 use auth_mirror::shutdown::BackgroundTasks;
 use auth_mirror::webhook::VerifiedDelivery;
 use uuid::Uuid;
 
-use crate::helpers::{mirror_row, unix_now, Setup, TestDatabase};
+use crate::helpers::{mirror_row, start_group_commit, unix_now, Setup, TestDatabase};
 use crate::payloads::{auth_row, db_event, hook, hook_user};
 
 const T1: &str = "2024-05-01T10:00:00.123456+00:00";
@@ -63,16 +64,25 @@ struct Fixture {
     database: TestDatabase,
     config: SpoolConfig,
     id: Uuid,
+    /// Group commit on the test database, as the drainer uses it in the app.
+    group_commit: GroupCommit,
+    _writers: BackgroundTasks,
     _parent: tempfile::TempDir,
 }
 
 impl Fixture {
     async fn new() -> Self {
         let parent = tempfile::tempdir().unwrap();
+        let database = TestDatabase::create(Setup::default()).await;
+        let mut writers = BackgroundTasks::default();
+        let group_commit =
+            start_group_commit(database.pool.clone(), Default::default(), &mut writers);
         Self {
-            database: TestDatabase::create(Setup::default()).await,
+            database,
             config: SpoolConfig::new(None, parent.path(), SpoolConfig::DEFAULT_MAX_BYTES),
             id: Uuid::new_v4(),
+            group_commit,
+            _writers: writers,
             _parent: parent,
         }
     }
@@ -96,8 +106,7 @@ impl Fixture {
 
     /// One drain pass into the test database.
     async fn drain(&self, spool: &Spool) -> Drained {
-        let pool = self.database.pool.clone();
-        Drainer::new(spool.clone(), pool, RetrySchedule::default())
+        Drainer::new(spool.clone(), self.group_commit.clone())
             .drain()
             .await
             .expect("the database takes the records")
@@ -152,6 +161,7 @@ async fn spooled_deliveries_are_stored_in_order_applied_and_their_segment_delete
         Drained {
             records: 3,
             damaged: 0,
+            quarantined: 0,
             segments: 1
         }
     );
@@ -196,7 +206,9 @@ async fn while_the_database_refuses_the_records_stay_and_are_drained_later_in_or
     let spool = fixture.spooled().await;
     let unreachable =
         auth_mirror::store::pool::connect_lazy("postgres://nobody@127.0.0.1:1/x".parse().unwrap());
-    let mut drainer = Drainer::new(spool.clone(), unreachable, RetrySchedule::default());
+    let mut tasks = BackgroundTasks::default();
+    let unreachable = start_group_commit(unreachable, Default::default(), &mut tasks);
+    let mut drainer = Drainer::new(spool.clone(), unreachable);
 
     let refused = drainer.drain().await;
 
@@ -220,14 +232,10 @@ async fn the_spool_a_stopped_instance_left_is_drained_by_another() {
     let left = stopped.dir().to_owned();
     drop(stopped);
 
-    let drained = Drainer::new(
-        this,
-        fixture.database.pool.clone(),
-        RetrySchedule::default(),
-    )
-    .drain_orphans()
-    .await
-    .unwrap();
+    let drained = Drainer::new(this, fixture.group_commit.clone())
+        .drain_orphans()
+        .await
+        .unwrap();
 
     assert_eq!(drained.records, 3);
     assert_eq!(fixture.stored().await, in_spool_order());
@@ -240,9 +248,9 @@ async fn the_drainer_task_drains_what_is_appended_while_it_runs_and_stops_when_a
     let fixture = Fixture::new().await;
     let spool = fixture.open(SpoolMetrics::default());
     let mut tasks = BackgroundTasks::default();
-    let (task_spool, pool) = (spool.clone(), fixture.database.pool.clone());
+    let (task_spool, group_commit) = (spool.clone(), fixture.group_commit.clone());
     tasks.spawn("spool", move |stop| {
-        drainer::run(task_spool, pool, RetrySchedule::default(), stop)
+        drainer::run(task_spool, group_commit, stop)
     });
 
     for (source, delivery, body) in deliveries(fixture.id) {
@@ -264,4 +272,91 @@ async fn the_drainer_task_drains_what_is_appended_while_it_runs_and_stops_when_a
     assert!(aborted.is_empty(), "{aborted:?}");
     assert_eq!(fixture.stored().await, in_spool_order());
     assert!(fixture.segment_files().is_empty());
+}
+
+/// Makes the database refuse, for good, the record delivered with `webhook_id`.
+async fn refuse(pool: &sqlx::PgPool, webhook_id: &str) {
+    sqlx::query(&format!(
+        "alter table auth_mirror.events add constraint refused \
+         check (webhook_id <> '{webhook_id}') not valid"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_record_the_database_refuses_for_good_is_quarantined_and_the_drainer_moves_on() {
+    let fixture = Fixture::new().await;
+    let spool = fixture.spooled().await;
+    refuse(&fixture.database.pool, "msg_spooled_1").await;
+    let mut drainer = Drainer::new(spool.clone(), fixture.group_commit.clone());
+
+    // Refused, the record is tried again (order is kept) until it has been refused enough.
+    for _ in 1..drainer::QUARANTINE_AFTER {
+        let refused = drainer.drain().await;
+        assert!(
+            matches!(refused, Err(drainer::DrainError::NotStored(_))),
+            "{refused:?}"
+        );
+    }
+    let drained = drainer.drain().await.expect("the drainer moves on");
+
+    assert_eq!(
+        drained,
+        Drained {
+            records: 1,
+            damaged: 0,
+            quarantined: 1,
+            segments: 1
+        }
+    );
+    let stored: Vec<String> = fixture
+        .stored()
+        .await
+        .into_iter()
+        .map(|row| row.1)
+        .collect();
+    assert_eq!(stored, ["msg_spooled_0", "msg_spooled_2"]);
+    assert!(fixture.segment_files().is_empty());
+    let quarantined = spool.quarantined().await.unwrap();
+    assert_eq!(quarantined.len(), 1, "{quarantined:?}");
+    assert_eq!(quarantined[0].webhook_id, "msg_spooled_1");
+    assert_eq!(quarantined[0].source, "db_webhook");
+    assert!(quarantined[0].reason.contains("23514"), "{quarantined:?}");
+}
+
+#[tokio::test]
+async fn a_quarantined_record_is_replayed_once_the_cause_is_fixed_and_kept_until_then() {
+    let fixture = Fixture::new().await;
+    let metrics = SpoolMetrics::default();
+    let spool = fixture.open(metrics.clone());
+    for (source, delivery, body) in deliveries(fixture.id) {
+        spool.append(source, &delivery, &body).await.unwrap();
+    }
+    refuse(&fixture.database.pool, "msg_spooled_2").await;
+    let mut drainer = Drainer::new(spool.clone(), fixture.group_commit.clone());
+    while drainer.drain().await.is_err() {}
+    let name = spool.quarantined().await.unwrap()[0].name.clone();
+    assert_eq!(metrics.quarantined.get(), 1);
+
+    let still_refused = replay_quarantined(&spool, &fixture.group_commit, &name).await;
+    assert!(still_refused.is_err(), "{still_refused:?}");
+    assert_eq!(spool.quarantined().await.unwrap().len(), 1);
+    sqlx::query("alter table auth_mirror.events drop constraint refused")
+        .execute(&fixture.database.pool)
+        .await
+        .unwrap();
+    replay_quarantined(&spool, &fixture.group_commit, &name)
+        .await
+        .expect("stored once the cause is fixed");
+
+    assert_eq!(fixture.stored().await.len(), 3);
+    assert_eq!(
+        fixture.email().await.as_deref(),
+        Some("countess@example.com")
+    );
+    assert!(spool.quarantined().await.unwrap().is_empty());
+    let unknown = replay_quarantined(&spool, &fixture.group_commit, &name).await;
+    assert!(matches!(unknown, Err(QuarantineReplayError::NotFound)));
 }

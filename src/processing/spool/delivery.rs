@@ -9,8 +9,8 @@ const VERSION: u8 = 1;
 /// Version, source, timestamp, id length.
 const FIXED_LEN: usize = 1 + 1 + 8 + 2;
 
-/// A verified delivery as the spool keeps it: enough to call `processing::process` later
-/// exactly as the webhook handler would have (same event key, same payload).
+/// A verified delivery as the spool keeps it: enough to store it later exactly as the intake
+/// would have (same event key, same payload).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpooledDelivery {
     pub source: Source,

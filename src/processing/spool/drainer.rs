@@ -1,22 +1,25 @@
-//! The spool's drainer: moves spooled deliveries into the event store through
-//! `processing::process` (the one apply path), oldest segment first and in order within a
-//! segment, and deletes a segment once every record in it is stored.
+//! The spool's drainer: moves spooled deliveries into the event store through group commit
+//! (the same statement as a delivery), oldest segment first and in order within a segment,
+//! and deletes a segment once every record in it is stored or quarantined.
 //!
 //! Exactly once: a record is stored at most once because its event key is stable (a record
 //! drained again after a crash, or after a delete lost to a power loss, is a `Duplicate`,
 //! never applied twice), and at least once because a segment is deleted only after all its
-//! records are stored. When the database cannot take a record, the drainer backs off and
-//! tries that same record again, so order is kept.
+//! records are stored (or durably quarantined). When the database cannot take a record, the
+//! drainer backs off and tries that same record again, so order is kept; a record the
+//! database refuses for good (`QUARANTINE_AFTER` refusals of its data in a row) is moved
+//! aside into the quarantine, so one record cannot stop the spool.
 
 use std::time::Duration;
 
-use sqlx::PgPool;
+use bytes::Bytes;
 
 use super::delivery::{entries, Entry, SpooledDelivery};
 use super::record::Damage;
 use super::{SegmentId, Spool, SpoolError};
-use crate::domain::RetrySchedule;
-use crate::processing::{self, NotStored, Outcome};
+use crate::processing::delivery::Delivery;
+use crate::processing::group_commit::GroupCommit;
+use crate::processing::{Outcome, StoreFailure};
 use crate::shutdown::StopSignal;
 
 /// First pause after the database refused a record; doubled up to `LONGEST_BACKOFF`.
@@ -24,12 +27,15 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(5);
 /// An idle drainer wakes on every append, and at least this often.
 const IDLE_POLL: Duration = Duration::from_secs(10);
+/// Refusals of one record's data in a row after which it is quarantined (with the backoff,
+/// a few seconds: long enough for a passing conflict, short enough not to hold the spool).
+pub const QUARANTINE_AFTER: u32 = 5;
 
 /// Why a pass stopped before the spool was empty; the next pass resumes at the same record.
 #[derive(Debug, thiserror::Error)]
 pub enum DrainError {
-    #[error(transparent)]
-    NotStored(#[from] NotStored),
+    #[error("a spooled record could not be stored: {0}")]
+    NotStored(#[from] StoreFailure),
     #[error(transparent)]
     Spool(#[from] SpoolError),
 }
@@ -37,32 +43,35 @@ pub enum DrainError {
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Drained {
-    /// Records handed to `process` and stored (duplicates included).
+    /// Records stored (duplicates included).
     pub records: u64,
     /// Damaged records skipped.
     pub damaged: u64,
+    /// Records the database refused for good, moved into the quarantine.
+    pub quarantined: u64,
     /// Segments deleted.
     pub segments: u64,
 }
 
-/// Drains one spool into one database.
+/// Drains one spool through one group commit.
 pub struct Drainer {
     spool: Spool,
-    pool: PgPool,
-    schedule: RetrySchedule,
+    group_commit: GroupCommit,
     /// Where an interrupted pass stopped (segment, entry index): the next pass skips what is
     /// stored already instead of storing it again as duplicates. In memory only: after a
     /// restart, segments are drained from their start (safe, see the module comment).
     resume: Option<(SegmentId, usize)>,
+    /// Refusals in a row of the record at `resume`.
+    refusals: u32,
 }
 
 impl Drainer {
-    pub fn new(spool: Spool, pool: PgPool, schedule: RetrySchedule) -> Self {
+    pub fn new(spool: Spool, group_commit: GroupCommit) -> Self {
         Self {
             spool,
-            pool,
-            schedule,
+            group_commit,
             resume: None,
+            refusals: 0,
         }
     }
 
@@ -77,11 +86,19 @@ impl Drainer {
                 _ => 0,
             };
             for (index, entry) in entries(&bytes).enumerate().skip(skip) {
-                self.resume = Some((id, index));
+                if self.resume != Some((id, index)) {
+                    self.resume = Some((id, index));
+                    self.refusals = 0;
+                }
                 match entry {
                     Entry::Delivery { offset, spooled } => {
-                        self.store(id, offset, &spooled).await?;
-                        drained.records += 1;
+                        match self.store(id, offset, &spooled).await {
+                            Ok(()) => drained.records += 1,
+                            Err(failure) => {
+                                self.set_aside(id, offset, &spooled, failure).await?;
+                                drained.quarantined += 1;
+                            }
+                        }
                     }
                     Entry::Damaged { offset, len, kind } => {
                         self.report(id, offset, len, kind);
@@ -103,16 +120,11 @@ impl Drainer {
         id: SegmentId,
         offset: usize,
         spooled: &SpooledDelivery,
-    ) -> Result<(), NotStored> {
+    ) -> Result<(), StoreFailure> {
         let source = spooled.source;
-        let outcome = processing::process(
-            &self.pool,
-            source,
-            &spooled.delivery,
-            bytes::Bytes::copy_from_slice(&spooled.body),
-            &self.schedule,
-        )
-        .await?;
+        let body = Bytes::copy_from_slice(&spooled.body);
+        let delivery = Delivery::parse(source, &spooled.delivery, body);
+        let outcome = self.group_commit.submit(delivery).await?;
         self.spool.metrics().drained.inc();
         tracing::debug!(
             segment = %id,
@@ -120,6 +132,34 @@ impl Drainer {
             source = source.as_str(),
             duplicate = matches!(outcome, Outcome::Duplicate(_)),
             "spool: record stored"
+        );
+        Ok(())
+    }
+
+    /// A record the database did not take: quarantined once its data has been refused
+    /// `QUARANTINE_AFTER` times in a row; otherwise the pass stops, to try it again.
+    async fn set_aside(
+        &mut self,
+        id: SegmentId,
+        offset: usize,
+        spooled: &SpooledDelivery,
+        failure: StoreFailure,
+    ) -> Result<(), DrainError> {
+        let Some(reason) = failure.refusal() else {
+            return Err(failure.into());
+        };
+        self.refusals += 1;
+        if self.refusals < QUARANTINE_AFTER {
+            return Err(failure.into());
+        }
+        self.spool.quarantine(id, offset, spooled, &reason).await?;
+        tracing::error!(
+            segment = %id,
+            offset,
+            source = spooled.source.as_str(),
+            webhook_id = %spooled.delivery.webhook_id,
+            reason,
+            "spool: the database refuses this record for good; quarantined, draining on"
         );
         Ok(())
     }
@@ -135,10 +175,11 @@ impl Drainer {
                 records = orphan.depth().records,
                 "spool: draining the spool of an instance no longer running"
             );
-            let mut drainer = Drainer::new(orphan, self.pool.clone(), self.schedule.clone());
+            let mut drainer = Drainer::new(orphan, self.group_commit.clone());
             let drained = drainer.drain().await?;
             total.records += drained.records;
             total.damaged += drained.damaged;
+            total.quarantined += drained.quarantined;
             total.segments += drained.segments;
         }
         Ok(total)
@@ -164,8 +205,8 @@ impl Drainer {
 /// whenever something was appended (or every `IDLE_POLL`), backs off while the database
 /// cannot take records, and returns promptly once `stop` fires (a record being stored then is
 /// rolled back or committed; either way a later drain is correct).
-pub async fn run(spool: Spool, pool: PgPool, schedule: RetrySchedule, mut stop: StopSignal) {
-    let mut drainer = Drainer::new(spool.clone(), pool, schedule);
+pub async fn run(spool: Spool, group_commit: GroupCommit, mut stop: StopSignal) {
+    let mut drainer = Drainer::new(spool.clone(), group_commit);
     let mut backoff = FIRST_BACKOFF;
     let mut stalled = false;
     tracing::debug!(depth = ?spool.depth(), "spool drainer started");

@@ -21,9 +21,10 @@
 //!
 //! The payload: format version `1` (u8); source (u8: `1` Auth Hook, `2` database webhook);
 //! `webhook-timestamp` (i64, unix seconds); `webhook-id` length (u16) and bytes (UTF-8); then
-//! the body exactly as signed, up to the end of the payload. The drainer hands these to
-//! `processing::process` as the webhook handler would, so the event key and the stored
-//! payload are those of a direct delivery.
+//! the body exactly as signed, up to the end of the payload. The drainer parses these and
+//! hands them to group commit as the intake would, so the event key and the stored payload
+//! are those of a direct delivery. A record the database refuses for good is moved into
+//! `quarantine/` (see `quarantine.rs`), kept until replayed.
 //!
 //! # Durability and crash safety
 //!
@@ -42,7 +43,9 @@ pub mod drainer;
 
 mod delivery;
 mod folders;
+mod quarantine;
 mod record;
+mod requeue;
 mod segments;
 mod writer;
 
@@ -59,7 +62,9 @@ use nix::fcntl::Flock;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 pub use delivery::SpooledDelivery;
+pub use quarantine::Quarantined;
 pub use record::Damage;
+pub use requeue::{replay_quarantined, QuarantineReplayError};
 pub use segments::SegmentId;
 
 use self::writer::Command;

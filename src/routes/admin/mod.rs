@@ -7,6 +7,7 @@ mod console;
 mod error;
 mod events;
 pub mod openapi;
+mod quarantine;
 mod reconcile;
 mod replay;
 // What the JSON API and the console both answer, read from the store.
@@ -50,6 +51,11 @@ pub fn configure(config: &mut web::ServiceConfig, context: Option<web::Data<Admi
             .route("/reconcile", web::post().to(reconcile::start))
             .route("/reconcile", web::get().to(reconcile::latest))
             .route("/reconcile/{id}", web::get().to(reconcile::show))
+            .route("/spool/quarantine", web::get().to(quarantine::list))
+            .route(
+                "/spool/quarantine/{name}/replay",
+                web::post().to(quarantine::replay),
+            )
             .route("/stats", web::get().to(stats::stats))
             .route("/trigger-errors", web::get().to(stats::trigger_errors))
             .route("/openapi.json", web::get().to(openapi::document))

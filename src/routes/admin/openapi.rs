@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, reconcile, replay, stats};
+use super::{events, quarantine, reconcile, replay, stats};
 
 /// The document.
 #[derive(OpenApi)]
@@ -15,7 +15,7 @@ use super::{events, reconcile, replay, stats};
         events::list, events::show, events::expunge,
         replay::replay_one, replay::replay_bulk,
         reconcile::start, reconcile::latest, reconcile::show,
-        stats::stats, stats::trigger_errors, document,
+        stats::stats, stats::trigger_errors, quarantine::list, quarantine::replay, document,
     ),
     modifiers(&BearerToken)
 )]

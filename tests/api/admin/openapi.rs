@@ -26,6 +26,8 @@ async fn the_openapi_document_covers_every_admin_route() {
         ("post", "/admin/reconcile"),
         ("get", "/admin/reconcile"),
         ("get", "/admin/reconcile/{id}"),
+        ("get", "/admin/spool/quarantine"),
+        ("post", "/admin/spool/quarantine/{name}/replay"),
     ];
     let paths = document["paths"].as_object().expect("paths");
     let distinct: std::collections::BTreeSet<&str> = routes.iter().map(|(_, path)| *path).collect();
