@@ -265,11 +265,7 @@ begin
     end if;
     update auth_mirror.events e
        set payload = null,
-           last_error = case
-               when e.status in ('failed', 'dead')
-               then coalesce(e.last_error || '; ', '') || 'payload expunged: the user was deleted; it can no longer be replayed'
-               else e.last_error
-           end,
+           last_error = auth_mirror.expunge_note(e.status, e.last_error),
            updated_at = now()
      where e.user_id = p_id and e.payload is not null;
     get diagnostics v_expunged = row_count;
@@ -277,7 +273,20 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION auth_mirror.ingest_deliveries(p_source text[], p_kind text[], p_event_key text[], p_user_id uuid[], p_webhook_id text[], p_signed_at timestamp with time zone[], p_payload bytea[], p_status text[], p_last_error text[], p_email text[], p_phone text[], p_is_anonymous boolean[], p_user_metadata jsonb[], p_app_metadata jsonb[], p_email_confirmed_at timestamp with time zone[], p_auth_created_at timestamp with time zone[], p_auth_updated_at timestamp with time zone[], p_deleted_at timestamp with time zone[], p_removed boolean[], p_retry_in double precision[])
+CREATE OR REPLACE FUNCTION auth_mirror.expunge_note(p_status text, p_error text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case
+        when p_status in ('failed', 'dead')
+        then coalesce(p_error || '; ', '') || 'payload expunged: the user was deleted; it can no longer be replayed'
+        else p_error
+    end
+$function$;
+
+CREATE OR REPLACE FUNCTION auth_mirror.ingest_deliveries(p_source text[], p_event_key text[], p_webhook_id text[], p_signed_at timestamp with time zone[], p_payload bytea[], p_kind text[], p_user_id uuid[], p_status text[], p_last_error text[], p_email text[], p_phone text[], p_is_anonymous boolean[], p_user_metadata jsonb[], p_app_metadata jsonb[], p_email_confirmed_at timestamp with time zone[], p_auth_created_at timestamp with time zone[], p_auth_updated_at timestamp with time zone[], p_deleted_at timestamp with time zone[], p_removed boolean[], p_retry_in double precision[])
  RETURNS TABLE(o_ordinal integer, o_event_id bigint, o_stored boolean, o_status text, o_effect text, o_kind text, o_error text)
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -292,8 +301,8 @@ declare
     v_next       timestamptz[] := array_fill(null::timestamptz, array[v_count]);
     v_applied    boolean[] := array_fill(false, array[v_count]);
     v_inserted   text[];
-    v_constraint text;
     v_state      record;
+    v_tried      record;
 begin
     if v_count = 0 then
         return;
@@ -313,24 +322,16 @@ begin
            and not exists (select 1 from auth_mirror.events e where e.event_key = d.event_key)
          order by d.id, d.ordinal
     loop
-        begin
-            v_effect[v_state.ordinal] := auth_mirror.apply_user_state(
-                v_state.id, v_state.email, v_state.phone, v_state.is_anonymous,
-                v_state.user_metadata, v_state.app_metadata, v_state.email_confirmed_at,
-                v_state.auth_created_at, v_state.auth_updated_at, v_state.deleted_at,
-                v_state.removed);
-            v_applied[v_state.ordinal] := true;
-        exception when others then
-            get stacked diagnostics v_constraint = constraint_name;
-            v_error[v_state.ordinal] := 'database error ' || sqlstate
-                || coalesce(' (constraint ' || nullif(v_constraint, '') || ')', '');
-            if v_state.retry_in is null then
-                v_status[v_state.ordinal] := 'dead';
-            else
-                v_status[v_state.ordinal] := 'failed';
-                v_next[v_state.ordinal] := now() + make_interval(secs => v_state.retry_in);
-            end if;
-        end;
+        select * into v_tried from auth_mirror.try_apply(
+            v_state.id, v_state.email, v_state.phone, v_state.is_anonymous,
+            v_state.user_metadata, v_state.app_metadata, v_state.email_confirmed_at,
+            v_state.auth_created_at, v_state.auth_updated_at, v_state.deleted_at,
+            v_state.removed, v_state.retry_in);
+        v_status[v_state.ordinal] := v_tried.o_status;
+        v_effect[v_state.ordinal] := v_tried.o_effect;
+        v_error[v_state.ordinal] := v_tried.o_error;
+        v_next[v_state.ordinal] := v_tried.o_next_attempt_at;
+        v_applied[v_state.ordinal] := v_tried.o_status = 'applied';
     end loop;
 
     -- One insert for the batch, in key order (concurrent batches that share a key then wait
@@ -343,8 +344,7 @@ begin
         select d.source, d.kind, d.event_key, d.user_id, d.webhook_id, d.signed_at,
                case when t.tombstone then null else d.payload end,
                r.status, r.effect,
-               case when t.tombstone and r.status in ('failed', 'dead')
-                    then coalesce(r.error || '; ', '') || 'payload expunged: the user was deleted; it can no longer be replayed'
+               case when t.tombstone then auth_mirror.expunge_note(r.status, r.error)
                     else r.error end,
                r.next_attempt_at,
                case when r.applied then 'delivery' end,
@@ -379,7 +379,7 @@ begin
      order by d.ordinal;
 end
 $function$;
-comment on function auth_mirror.ingest_deliveries(text[],text[],text[],uuid[],text[],timestamp with time zone[],bytea[],text[],text[],text[],text[],boolean[],jsonb[],jsonb[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],boolean[],double precision[]) is 'Stores and applies a batch of verified deliveries in one statement (group commit); one row per delivery.';
+comment on function auth_mirror.ingest_deliveries(text[],text[],text[],timestamp with time zone[],bytea[],text[],uuid[],text[],text[],text[],text[],boolean[],jsonb[],jsonb[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],boolean[],double precision[]) is 'Stores and applies a batch of verified deliveries in one statement (group commit); one row per delivery.';
 
 CREATE OR REPLACE FUNCTION auth_mirror.install_auth_users_trigger()
  RETURNS boolean
@@ -460,6 +460,113 @@ end
 $function$;
 comment on function auth_mirror.mirror_auth_user() is 'Trigger function on auth.users: mirrors the row into public.users (a new user by a plain insert, anything else via auth_mirror.apply_user_state); never raises.';
 
+CREATE OR REPLACE FUNCTION auth_mirror.reapply_events(p_event_id bigint[], p_via text, p_kind text[], p_user_id uuid[], p_status text[], p_last_error text[], p_email text[], p_phone text[], p_is_anonymous boolean[], p_user_metadata jsonb[], p_app_metadata jsonb[], p_email_confirmed_at timestamp with time zone[], p_auth_created_at timestamp with time zone[], p_auth_updated_at timestamp with time zone[], p_deleted_at timestamp with time zone[], p_removed boolean[], p_retry_in double precision[])
+ RETURNS TABLE(o_event_id bigint, o_tried text, o_status text, o_effect text, o_error text)
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+    v_event   record;
+    v_tried   record;
+    v_status  text;
+    v_effect  text;
+    v_error   text;
+    v_next    timestamptz;
+    v_user    uuid;
+    v_tombstone boolean;
+begin
+    if p_via not in ('retry', 'replay') then
+        raise exception 'auth_mirror.reapply_events: p_via must be retry or replay'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    for v_event in
+        select d.*, e.payload is null as expunged, e.user_id as stored_user_id
+          from unnest(p_event_id, p_kind, p_user_id, p_status, p_last_error, p_email, p_phone,
+                      p_is_anonymous, p_user_metadata, p_app_metadata, p_email_confirmed_at,
+                      p_auth_created_at, p_auth_updated_at, p_deleted_at, p_removed, p_retry_in)
+               as d(event_id, kind, user_id, planned, last_error, email, phone, is_anonymous,
+                    user_metadata, app_metadata, email_confirmed_at, auth_created_at,
+                    auth_updated_at, deleted_at, removed, retry_in)
+          join auth_mirror.events e on e.id = d.event_id
+         -- One lock order for every writer: by user, then by event.
+         order by coalesce(d.user_id, e.user_id), d.event_id
+    loop
+        v_effect := null;
+        v_error := null;
+        v_next := null;
+        if v_event.expunged then
+            v_status := 'expunged';
+            if p_via = 'retry' then
+                update auth_mirror.events e
+                   set status = 'dead', next_attempt_at = null,
+                       last_error = 'payload expunged; cannot be applied',
+                       attempts = e.attempts + 1, updated_at = now(), last_attempt_at = now()
+                 where e.id = v_event.event_id
+                returning e.status, e.effect, e.last_error
+                     into o_status, o_effect, o_error;
+            else
+                select e.status, e.effect, e.last_error into o_status, o_effect, o_error
+                  from auth_mirror.events e where e.id = v_event.event_id;
+            end if;
+            o_event_id := v_event.event_id;
+            o_tried := 'expunged';
+            return next;
+            continue;
+        end if;
+
+        if v_event.planned = 'applied' then
+            select * into v_tried from auth_mirror.try_apply(
+                v_event.user_id, v_event.email, v_event.phone, v_event.is_anonymous,
+                v_event.user_metadata, v_event.app_metadata, v_event.email_confirmed_at,
+                v_event.auth_created_at, v_event.auth_updated_at, v_event.deleted_at,
+                v_event.removed, v_event.retry_in);
+            v_status := v_tried.o_status;
+            v_effect := v_tried.o_effect;
+            v_error := v_tried.o_error;
+            v_next := v_tried.o_next_attempt_at;
+        elsif v_event.planned = 'ignored' then
+            v_status := 'ignored';
+        else
+            -- The payload does not parse: the same parser will not change its mind on a
+            -- schedule; a replay (after a fix) tries it again.
+            v_status := 'failed';
+            v_error := v_event.last_error;
+        end if;
+
+        v_user := coalesce(v_event.user_id, v_event.stored_user_id);
+        v_tombstone := v_user is not null and exists (
+            select 1 from public.users u where u.id = v_user and u.deleted_at is not null);
+
+        update auth_mirror.events e
+           set status = case when p_via = 'replay' and v_status in ('failed', 'dead')
+                             then e.status else v_status end,
+               next_attempt_at = case when p_via = 'replay' and v_status in ('failed', 'dead')
+                                      then e.next_attempt_at else v_next end,
+               effect = case when v_status = 'applied' then v_effect else e.effect end,
+               applied_via = case when v_status in ('applied', 'ignored') then p_via
+                                  else e.applied_via end,
+               kind = case when e.kind = 'unparsed' and v_event.planned <> 'failed'
+                           then v_event.kind else e.kind end,
+               user_id = case when e.kind = 'unparsed' and v_event.planned <> 'failed'
+                              then v_event.user_id else e.user_id end,
+               payload = case when v_tombstone then null else e.payload end,
+               last_error = case when v_tombstone
+                                 then auth_mirror.expunge_note(v_status, v_error)
+                                 else v_error end,
+               attempts = e.attempts + 1,
+               updated_at = now(),
+               last_attempt_at = now()
+         where e.id = v_event.event_id
+        returning e.status, e.effect into o_status, o_effect;
+        o_event_id := v_event.event_id;
+        o_tried := v_status;
+        o_error := v_error;
+        return next;
+    end loop;
+end
+$function$;
+comment on function auth_mirror.reapply_events(bigint[],text,text[],uuid[],text[],text[],text[],text[],boolean[],jsonb[],jsonb[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],boolean[],double precision[]) is 'Tries stored (locked) events again for the retry worker or replay, decided as deliveries are; one row per event, in user order.';
+
 CREATE OR REPLACE FUNCTION auth_mirror.revoke_from_api_roles(p_privileges text, p_objects text)
  RETURNS void
  LANGUAGE plpgsql
@@ -476,6 +583,35 @@ begin
     end loop;
 end
 $function$;
+
+CREATE OR REPLACE FUNCTION auth_mirror.try_apply(p_id uuid, p_email text, p_phone text, p_is_anonymous boolean, p_user_metadata jsonb, p_app_metadata jsonb, p_email_confirmed_at timestamp with time zone, p_auth_created_at timestamp with time zone, p_auth_updated_at timestamp with time zone, p_deleted_at timestamp with time zone, p_removed boolean, p_retry_in double precision, OUT o_status text, OUT o_effect text, OUT o_error text, OUT o_next_attempt_at timestamp with time zone)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+    v_constraint text;
+begin
+    begin
+        o_effect := auth_mirror.apply_user_state(
+            p_id, p_email, p_phone, p_is_anonymous, p_user_metadata, p_app_metadata,
+            p_email_confirmed_at, p_auth_created_at, p_auth_updated_at, p_deleted_at,
+            p_removed);
+        o_status := 'applied';
+    exception when others then
+        get stacked diagnostics v_constraint = constraint_name;
+        o_error := 'database error ' || sqlstate
+            || coalesce(' (constraint ' || nullif(v_constraint, '') || ')', '');
+        if p_retry_in is null then
+            o_status := 'dead';
+        else
+            o_status := 'failed';
+            o_next_attempt_at := now() + make_interval(secs => p_retry_in);
+        end if;
+    end;
+end
+$function$;
+comment on function auth_mirror.try_apply(uuid,text,text,boolean,jsonb,jsonb,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone,boolean,double precision) is 'Applies one state in its own subtransaction and decides what the attempt came to: applied (with the effect), failed (with the next attempt time) or dead.';
 
 CREATE TRIGGER auth_mirror_user_deleted AFTER DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION auth_mirror.mirror_auth_user();
 
