@@ -16,6 +16,7 @@ mod console {
     mod flows;
     mod forms;
     mod http;
+    mod layout;
     mod pages;
     mod sessions;
     mod setup;

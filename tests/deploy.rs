@@ -16,6 +16,8 @@ mod process;
 mod server;
 #[path = "cli/service.rs"]
 mod service;
+#[path = "api/helpers/template.rs"]
+mod template;
 
 #[path = "deploy/files.rs"]
 mod files;

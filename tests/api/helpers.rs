@@ -2,7 +2,8 @@
 //! real application (the same composition root as `main`) on a free port.
 //!
 //! The server is `DATABASE_URL` if set; otherwise a throwaway cluster started once from the
-//! system's PostgreSQL binaries and removed when the test process exits.
+//! system's PostgreSQL binaries and removed when the test process exits. A test's database is
+//! a copy of a template prepared (migrated) once per set-up.
 
 mod app;
 mod auth_admin;
@@ -10,6 +11,7 @@ mod failing;
 mod group_commit;
 mod raw_http;
 mod server;
+mod template;
 
 pub use app::{
     spawn_admin_app, spawn_admin_app_adjusted, spawn_admin_app_with, spawn_app, spawn_app_adjusted,

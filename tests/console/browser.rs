@@ -66,6 +66,18 @@ impl Browser {
             .expect("element text")
     }
 
+    /// The `class` attribute of the first element matching `css` ("" without one).
+    pub async fn class(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no element {css}: {error}"))
+            .attr("class")
+            .await
+            .expect("element class")
+            .unwrap_or_default()
+    }
+
     /// The page's visible text.
     pub async fn page_text(&self) -> String {
         self.text("body").await

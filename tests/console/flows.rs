@@ -152,6 +152,7 @@ async fn replaying_everything_that_matches_asks_first_then_applies_it_all() {
     let untouched = events(&app).await;
     browser.click("Replay 3 events").await;
     let result = browser.text("#bulk-result").await;
+    let class = browser.class("#bulk-result").await;
     browser.close().await;
 
     assert_eq!(dry_run, "3 failed or dead events match; 3 can be replayed.");
@@ -163,5 +164,6 @@ async fn replaying_everything_that_matches_asks_first_then_applies_it_all() {
         result.starts_with("Replayed 3 events: 3 applied, 0 still failing"),
         "{result}"
     );
+    assert_eq!(class, "notice", "success, not a warning");
     assert!(events(&app).await.iter().all(|event| event.1 == "applied"));
 }

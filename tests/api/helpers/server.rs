@@ -1,4 +1,5 @@
-//! The PostgreSQL server of the test run and one fresh database (`TestDatabase`) per test.
+//! The PostgreSQL server of the test run and one fresh database (`TestDatabase`) per test,
+//! a copy of the template for its set-up (see `template`).
 
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -6,7 +7,7 @@ use std::sync::OnceLock;
 use auth_mirror::embedded_db::Throwaway;
 use auth_mirror::store;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 /// The PostgreSQL server all tests of this run share (each in its own database).
 fn server() -> &'static PgConnectOptions {
@@ -58,19 +59,16 @@ impl TestDatabase {
         let mut admin = PgConnection::connect_with(server())
             .await
             .expect("connect to server");
-        store::bootstrap::create_database(&mut admin, &name)
+        let statement = match super::template::for_setup(server(), setup) {
+            Some(template) => format!(r#"create database "{name}" template "{template}""#),
+            None => format!(r#"create database "{name}""#),
+        };
+        admin
+            .execute(statement.as_str())
             .await
             .expect("create database");
         admin.close().await.ok();
         let pool = store::pool::connect_lazy(server().clone().database(&name));
-        if setup.supabase_shaped {
-            store::bootstrap::apply_supabase_fixture(&pool)
-                .await
-                .expect("supabase fixture");
-        }
-        if setup.migrated {
-            store::migrate::run(&pool).await.expect("migrate");
-        }
         Self { name, pool }
     }
 

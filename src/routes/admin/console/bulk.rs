@@ -62,9 +62,8 @@ pub async fn confirm(
                 (query.filter.hidden())
                 @if let Some(cursor) = &query.cursor { input type="hidden" name="cursor" value=(cursor); }
                 input type="hidden" name="csrf" value=(signed_in.csrf);
-                p {
+                p.actions {
                     button.primary type="submit" { "Replay " (replayable.min(admin::DEFAULT_BULK_REPLAY)) " events" }
-                    " "
                     a href={ (super::EVENTS) "?" (query.filter.query(&[])) } { "Cancel" }
                 }
             }
@@ -93,8 +92,10 @@ pub async fn replay(
         dry_run = false, limit, matched = done.matched, replayed = done.replayed,
         applied = done.applied, still_failing = done.still_failing, "admin call"
     );
+    // Success only when everything replayed is settled: "0 applied, 2 still failing" warns.
+    let settled = done.applied > 0 && done.still_failing == 0;
     let body = html! {
-        p.notice id="bulk-result" role="status" {
+        p.notice.warn[!settled] id="bulk-result" role="status" {
             "Replayed " strong { (done.replayed) } " events: "
             (done.applied) " applied, " (done.still_failing) " still failing, "
             (done.ignored) " ignored; " (done.skipped) " skipped (being applied elsewhere), "

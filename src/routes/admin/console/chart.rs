@@ -46,26 +46,29 @@ pub fn deliveries(rows: &[(DateTime<Utc>, String, i64)], now: DateTime<Utc>) -> 
         .iter()
         .map(|(status, _)| format!("{} {status}", totals.get(status).copied().unwrap_or(0)))
         .collect();
+    // The plot stretches to the page's width (bars scale, strokes do not); the axis labels
+    // are HTML beside it, so they keep the page's type size on a phone and a wide screen.
     html! {
-        figure {
-            svg role="img" aria-labelledby="chart-title chart-desc" width=(width + 40) height=(HEIGHT + 30)
-                viewBox={ "0 0 " (width + 40) " " (HEIGHT + 30) } xmlns="http://www.w3.org/2000/svg" {
-                title id="chart-title" { "Events received per minute, last hour" }
-                desc id="chart-desc" { "In the last hour: " (summary.join(", ")) "." }
-                line x1="0" y1=(HEIGHT) x2=(width) y2=(HEIGHT) stroke="#4b5563" {}
-                text x=(width + 4) y="10" font-size="11" fill="#1a1a1a" { (peak) }
-                text x=(width + 4) y=(HEIGHT) font-size="11" fill="#1a1a1a" { "0" }
-                text x="0" y=(HEIGHT + 16) font-size="11" fill="#1a1a1a" { "−60 min" }
-                text x=(width - 24) y=(HEIGHT + 16) font-size="11" fill="#1a1a1a" { "now" }
-                @for (slot, by) in &minutes {
-                    g {
-                        title { (layout_minute(first, *slot)) ": " (describe(by)) }
-                        @for (y, h, colour) in stack(by, peak) {
-                            rect x=(slot * BAR) y=(y) width=(BAR - 2) height=(h) fill=(colour) {}
+        figure.chart {
+            div.chart-plot {
+                svg role="img" aria-labelledby="chart-title chart-desc"
+                    viewBox={ "0 0 " (width) " " (HEIGHT) } preserveAspectRatio="none"
+                    xmlns="http://www.w3.org/2000/svg" {
+                    title id="chart-title" { "Events received per minute, last hour" }
+                    desc id="chart-desc" { "In the last hour: " (summary.join(", ")) "." }
+                    line x1="0" y1=(HEIGHT) x2=(width) y2=(HEIGHT) stroke="#4b5563" stroke-width="2" vector-effect="non-scaling-stroke" {}
+                    @for (slot, by) in &minutes {
+                        g {
+                            title { (layout_minute(first, *slot)) ": " (describe(by)) }
+                            @for (y, h, colour) in stack(by, peak) {
+                                rect x=(slot * BAR) y=(y) width=(BAR - 2) height=(h) fill=(colour) {}
+                            }
                         }
                     }
                 }
+                div.chart-y aria-hidden="true" { span { (peak) } span { "0" } }
             }
+            div.chart-x aria-hidden="true" { span { "−60 min" } span { "now" } }
             figcaption {
                 @for (status, colour) in STATUSES {
                     span style={ "display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 1em;background:" (colour) } {}

@@ -34,8 +34,8 @@ pub async fn show(
     // Audited without the payload itself: only that it was shown.
     tracing::info!(target: "audit", action = "console.events.show", event_id = id, payload = with_payload, "admin call");
     let body = html! {
-        @if let Some(done) = query.done.as_deref().and_then(done_message) {
-            p.notice role="status" { (done) }
+        @if let Some((done, settled)) = query.done.as_deref().and_then(done_message) {
+            p.notice.warn[!settled] role="status" { (done) }
         }
         (metadata(&event))
         (actions(&event, &signed_in.csrf))
@@ -102,21 +102,23 @@ pub async fn expunge(
     )))
 }
 
-fn done_message(done: &str) -> Option<&'static str> {
+/// What the last action did, and whether that settled the event (else the notice warns).
+fn done_message(done: &str) -> Option<(&'static str, bool)> {
     Some(match done {
-        "applied" => "Replayed: the event is applied now.",
-        "still_failing" => "Replayed: it failed again (see the last error).",
-        "ignored" => "Replayed: the event is only recorded (ignored).",
-        "already_done" => "Nothing to replay: the event was applied or ignored already.",
-        "expunged" => "The payload is expunged.",
+        "applied" => ("Replayed: the event is applied now.", true),
+        "still_failing" => ("Replayed: it failed again (see the last error).", false),
+        "ignored" => ("Replayed: the event is only recorded (ignored).", true),
+        "already_done" => (
+            "Nothing to replay: the event was applied or ignored already.",
+            true,
+        ),
+        "expunged" => ("The payload is expunged.", true),
         _ => return None,
     })
 }
 
 fn metadata(event: &EventDetail) -> Markup {
     let summary = &event.summary;
-    let optional_time =
-        |at: Option<chrono::DateTime<chrono::Utc>>| at.map(layout::time).unwrap_or_default();
     html! {
         dl {
             dt { "Status" } dd class={ "status-" (summary.status) } { (summary.status) }
@@ -129,8 +131,8 @@ fn metadata(event: &EventDetail) -> Markup {
             dt { "Effect" } dd { (summary.effect.as_deref().unwrap_or("—")) }
             dt { "Received" } dd { (layout::time(summary.received_at)) }
             dt { "Signed at" } dd { (layout::time(event.signed_at)) }
-            dt { "Last attempt" } dd { (optional_time(event.last_attempt_at)) }
-            dt { "Next retry" } dd { (optional_time(summary.next_attempt_at)) }
+            dt { "Last attempt" } dd { (layout::optional_time(event.last_attempt_at)) }
+            dt { "Next retry" } dd { (layout::optional_time(summary.next_attempt_at)) }
             dt { "Updated" } dd { (layout::time(event.updated_at)) }
             dt { "Webhook id" } dd { code { (event.webhook_id) } }
         }
@@ -149,13 +151,17 @@ fn actions(event: &EventDetail, csrf: &str) -> Markup {
                 }
             }
             @if !event.payload_expunged {
+                // Its own framed box: the confirmation belongs to expunge, not to replay.
                 form method="post" action={ (base) "/expunge" } {
-                    input type="hidden" name="csrf" value=(csrf);
-                    label {
-                        input id="confirm-expunge" type="checkbox" name="confirm" value="yes" required;
-                        " The payload cannot be restored "
+                    fieldset.danger {
+                        legend { "Remove the stored payload" }
+                        input type="hidden" name="csrf" value=(csrf);
+                        label {
+                            input id="confirm-expunge" type="checkbox" name="confirm" value="yes" required;
+                            " The payload cannot be restored"
+                        }
+                        button.danger type="submit" { "Expunge the payload" }
                     }
-                    button.danger type="submit" { "Expunge the payload" }
                 }
             }
         }

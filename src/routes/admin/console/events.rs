@@ -68,7 +68,8 @@ fn table(items: &[EventSummary]) -> Markup {
         @if items.is_empty() {
             p { "No events match." }
         } @else {
-            table {
+            // A phone scrolls the table sideways, not the page.
+            div.scroll { table {
                 caption.hint { "Newest first. Select an id for the event's details and actions." }
                 thead { tr {
                     th scope="col" { "Id" } th scope="col" { "Received" } th scope="col" { "Source" }
@@ -89,7 +90,7 @@ fn table(items: &[EventSummary]) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -80,7 +80,7 @@ impl FilterFields {
             form.filters method="get" action=(action) role="search" aria-label="Filter events" {
                 label { "Status" (select("status", raw.status.as_deref(), &EventStatus::ALL.map(EventStatus::as_str))) }
                 label { "Source" (select("source", raw.source.as_deref(), &[Source::AuthHook, Source::DbWebhook].map(Source::as_str))) }
-                label { "Kind" input name="kind" value=[raw.kind.as_deref()] placeholder="UPDATE, after-user-created…" size="18"; }
+                label { "Kind" input name="kind" value=[raw.kind.as_deref()] placeholder="UPDATE, after-user-created…" size="28"; }
                 label { "User id" input name="user_id" value=[raw.user_id.as_deref()] placeholder="uuid" size="36"; }
                 label { "Received since" input name="since" value=[raw.since.as_deref()] placeholder="2024-05-01T10:00:00Z" size="22"; }
                 label { "Received before" input name="until" value=[raw.until.as_deref()] placeholder="RFC 3339 time" size="22"; }

@@ -58,7 +58,7 @@ pub async fn show(
                 dl {
                     dt { "Last 24 hours" } dd { (summary.trigger_errors.last_24h) }
                     dt { "In all" } dd { (summary.trigger_errors.total) }
-                    dt { "Latest" } dd { (summary.trigger_errors.latest_at.map(layout::time).unwrap_or_else(|| "none".into())) }
+                    dt { "Latest" } dd { @if let Some(at) = summary.trigger_errors.latest_at { (layout::time(at)) } @else { "none" } }
                 }
             }
         }

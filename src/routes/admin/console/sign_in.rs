@@ -115,8 +115,8 @@ fn page(context: &AdminContext, notice: Option<&str>, error: Option<&str>) -> Ma
         @if let Some(error) = error { p.notice.bad role="alert" id="sign-in-error" { (error) } }
         form method="post" action=(super::SIGN_IN) {
             p {
-                label for="token" { "Admin token (" code { "ADMIN_TOKEN" } ")" }
-                br;
+                // A block of its own: the input's focus ring would cover the underscore.
+                label.above for="token" { "Admin token (" code { "ADMIN_TOKEN" } ")" }
                 input id="token" name="token" type="password" required autocomplete="current-password"
                     autofocus size="40" aria-describedby=[error.map(|_| "sign-in-error")];
             }
