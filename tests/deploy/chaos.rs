@@ -141,12 +141,20 @@ async fn deliveries_during_a_database_outage_are_spooled_then_mirrored_exactly_o
         "each answered delivery stored exactly once"
     );
     assert!(events.iter().all(|(_, status)| status == "applied"));
-    let drained = service
-        .get("/readyz")
-        .await
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    // The drainer empties the spool after the rows it applied are committed: wait for it.
+    let started = Instant::now();
+    let drained = loop {
+        let ready = service
+            .get("/readyz")
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        if ready["spool"]["records"] == 0 || started.elapsed() > Duration::from_secs(60) {
+            break ready;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(drained["spool"]["records"], 0, "{drained}");
     service.stop().await;
 }
