@@ -121,6 +121,10 @@ async fn a_failed_event_is_found_read_replayed_with_its_button_and_expunged() {
     assert_eq!(notice, "Replayed: the event is applied now.");
     assert!(after.contains("Status\napplied"), "{after}");
     assert!(after.contains("Applied via\nreplay"), "{after}");
+    assert!(
+        after.contains("Next retry\n—"),
+        "an empty time shows — like every empty field: {after}"
+    );
     assert_eq!(
         state_after_replay,
         (first, "applied".into(), 2, Some("replay".into()), false)

@@ -92,3 +92,30 @@ async fn expunging_without_the_ticked_confirmation_is_refused() {
         .contains("tick the box to confirm"));
     assert!(!events(&app).await[0].4, "the payload is still there");
 }
+
+#[tokio::test]
+async fn a_replay_that_failed_again_is_a_warning_and_one_that_applied_is_not() {
+    let app = spawn_admin_app(AdminSetup::default()).await;
+    sabotage(&app).await;
+    deliver_signup(&app).await;
+    let id = events(&app).await[0].0;
+    let cookie = pair(&sign_in(&app, &[]).await);
+    let page = |done: &'static str| {
+        let path = format!("/admin/console/events/{id}?done={done}");
+        let cookie = cookie.clone();
+        let app = &app;
+        async move { get(app, &path, &cookie).await.text().await.unwrap() }
+    };
+
+    let failed_again = page("still_failing").await;
+    let applied = page("applied").await;
+
+    assert!(
+        failed_again.contains(r#"<p class="notice warn" role="status">Replayed: it failed again"#),
+        "{failed_again}"
+    );
+    assert!(
+        applied.contains(r#"<p class="notice" role="status">Replayed: the event is applied now."#),
+        "{applied}"
+    );
+}
