@@ -18,6 +18,7 @@ mod console {
     mod http;
     mod layout;
     mod pages;
+    mod quarantine;
     mod sessions;
     mod setup;
 }

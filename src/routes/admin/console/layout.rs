@@ -63,7 +63,8 @@ pub fn page(title: &str, csrf: Option<&str>, body: Markup) -> Markup {
                         nav aria-label="Console" {
                             a href=(super::OVERVIEW) { "Overview" } " · "
                             a href=(super::EVENTS) { "Events" } " · "
-                            a href={ (super::EVENTS) "?status=failed" } { "Failed events" }
+                            a href={ (super::EVENTS) "?status=failed" } { "Failed events" } " · "
+                            a href=(super::QUARANTINE) { "Quarantine" }
                         }
                         form method="post" action=(super::SIGN_OUT) {
                             input type="hidden" name="csrf" value=(csrf);

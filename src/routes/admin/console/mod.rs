@@ -11,6 +11,7 @@ mod events;
 mod filters;
 mod layout;
 mod overview;
+mod quarantine;
 mod session;
 mod sign_in;
 mod signed_in;
@@ -26,6 +27,7 @@ pub const OVERVIEW: &str = "/admin/";
 pub const SIGN_IN: &str = "/admin/console/sign-in";
 const SIGN_OUT: &str = "/admin/console/sign-out";
 const EVENTS: &str = "/admin/console/events";
+const QUARANTINE: &str = "/admin/console/quarantine";
 
 /// The console's routes; registered before the JSON API's `/admin` scope, which would
 /// otherwise answer them.
@@ -56,6 +58,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route("/events/{id}", web::get().to(event::show))
                 .route("/events/{id}/replay", web::post().to(event::replay))
                 .route("/events/{id}/expunge", web::post().to(event::expunge))
+                .route("/quarantine", web::get().to(quarantine::list))
+                .route(
+                    "/quarantine/{name}/replay",
+                    web::post().to(quarantine::replay),
+                )
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ConsoleError::NotFound)
                 })),

@@ -1,0 +1,128 @@
+//! The spool's quarantine in the console: a delivery spooled while the database was locked,
+//! then refused for good by it, is listed without its body, a replay refused again warns and
+//! keeps it, and a replay after the fix stores it and empties the quarantine.
+
+use std::time::{Duration, Instant};
+
+use auth_mirror::config::DeliveryConfig;
+use reqwest::header::{COOKIE, LOCATION};
+use uuid::Uuid;
+
+use super::http::{client, csrf_of, get, pair, sign_in};
+use crate::helpers::{spawn_admin_app_adjusted, AdminSetup, TestApp};
+use crate::payloads::{hook, hook_user};
+
+const PAGE: &str = "/admin/console/quarantine";
+
+#[tokio::test]
+async fn a_quarantined_record_is_shown_and_replayed_from_the_console_once_fixed() {
+    let app = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
+        config.delivery = DeliveryConfig {
+            deadline: Duration::from_millis(300),
+        }
+    })
+    .await;
+    let user = Uuid::new_v4();
+    quarantine_one_signup(&app, user).await;
+    let cookie = pair(&sign_in(&app, &[]).await);
+    let listed = page_once(&app, &cookie, |page| page.contains("23514")).await;
+    assert!(listed.contains("auth_hook"), "{listed}");
+    assert!(!listed.contains("ada@example.org"), "{listed}");
+    let action = listed
+        .split("action=\"")
+        .find(|rest| rest.starts_with("/admin/console/quarantine/"))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a replay form")
+        .to_owned();
+
+    let refused = post_form(&app, &action, &cookie, &csrf_of(&listed)).await;
+    let after_refusal = get(&app, &refused, &cookie).await.text().await.unwrap();
+    sqlx::query("alter table auth_mirror.events drop constraint refused")
+        .execute(&app.database.pool)
+        .await
+        .unwrap();
+    let stored = post_form(&app, &action, &cookie, &csrf_of(&after_refusal)).await;
+    let after_fix = get(&app, &stored, &cookie).await.text().await.unwrap();
+    let without_csrf = client()
+        .post(format!("{}{action}", app.address))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+
+    assert!(
+        after_refusal.contains(
+            r#"<p class="notice warn" role="status">Replayed: the database refused it again"#
+        ),
+        "{after_refusal}"
+    );
+    assert!(
+        after_refusal.contains("23514"),
+        "still listed: {after_refusal}"
+    );
+    assert!(
+        after_fix.contains(r#"<p class="notice" role="status">Replayed: the record is stored"#),
+        "{after_fix}"
+    );
+    assert!(
+        after_fix.contains("The quarantine is empty."),
+        "{after_fix}"
+    );
+    assert!(app.mirror_row(user).await.is_some());
+    assert_eq!(without_csrf.status(), 403);
+}
+
+/// Spools a signup while the events table is locked past the deadline, and makes the database
+/// refuse it for good (a constraint its row violates), so the drainer quarantines it.
+async fn quarantine_one_signup(app: &TestApp, user: Uuid) {
+    let body = hook(
+        "after-user-created",
+        Uuid::new_v4(),
+        hook_user(user, "ada@example.org", "2024-05-01T10:00:00Z"),
+    );
+    let mut lock = app.database.pool.begin().await.unwrap();
+    sqlx::query("lock table auth_mirror.events in access exclusive mode")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    sqlx::query(
+        "alter table auth_mirror.events add constraint refused \
+         check (kind <> 'after-user-created') not valid",
+    )
+    .execute(&mut *lock)
+    .await
+    .unwrap();
+    assert_eq!(app.post_signed("/hooks/auth", &body).await.status(), 200);
+    lock.commit().await.unwrap();
+}
+
+/// The quarantine page once `ready` says it shows what the test waits for (the drainer works
+/// in the background), within 30 s.
+async fn page_once(app: &TestApp, cookie: &str, ready: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let page = get(app, PAGE, cookie).await.text().await.unwrap();
+        if ready(&page) {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the quarantine page never showed the record: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Posts a replay form; where the console sends the browser next.
+async fn post_form(app: &TestApp, action: &str, cookie: &str, csrf: &str) -> String {
+    let response = client()
+        .post(format!("{}{action}", app.address))
+        .header(COOKIE, cookie)
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
