@@ -11,9 +11,10 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::USER_AGENT;
-use actix_web::{Error, HttpMessage as _};
+use actix_web::Error;
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use uuid::Uuid;
 
 use super::client_address::client_address;
 use crate::metrics::method_label;
@@ -21,7 +22,7 @@ use crate::metrics::method_label;
 /// The prefix of the webhook routes, whose span is lean.
 const HOOKS: &str = "/hooks/";
 
-/// Builds the root span of each request; audit lines are written inside it.
+/// Builds the root span of each request (for `observe`); audit lines are written inside it.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -39,7 +40,6 @@ impl RootSpanBuilder for RequestSpan {
             .get(USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or("");
-        let request_id = request.extensions().get::<RequestId>().copied();
         tracing::info_span!(
             "HTTP request",
             http.method = method,
@@ -52,7 +52,9 @@ impl RootSpanBuilder for RequestSpan {
             otel.name = %format!("{method} {route}"),
             otel.kind = "server",
             otel.status_code = tracing::field::Empty,
-            request_id = %request_id.map(|id| id.to_string()).unwrap_or_default(),
+            // What tracing-actix-web's `RequestId` holds; the span is ours (`observe`) since
+            // its `TracingLogger` is not a layer of its own any more.
+            request_id = %Uuid::new_v4(),
             exception.message = tracing::field::Empty,
             exception.details = tracing::field::Empty,
         )
