@@ -11,7 +11,6 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sqlx::PgPool;
 use tokio::time::Instant;
-use tracing_actix_web::TracingLogger;
 
 use crate::config::{AppConfig, WorkerConfig};
 use crate::metrics::Metrics;
@@ -134,9 +133,7 @@ impl Application {
             .split_among_workers(available_threads().min(ACTIX_MAX_WORKERS));
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(routes::guard_body))
                 .wrap(from_fn(routes::observe))
-                .wrap(TracingLogger::<routes::RequestSpan>::new())
                 .app_data(client_addresses.clone())
                 .app_data(draining_data.clone())
                 .app_data(body_read_timeout.clone())

@@ -43,7 +43,13 @@ pub fn init(format: LogFormat) {
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // `try_init` so that tests, which may call this more than once, do not panic.
     let _ = if json {
-        builder.json().flatten_event(true).try_init()
+        // The innermost span only (for an audit line, the request's client address): the
+        // list of every enclosing span repeated the request's fields in each line.
+        builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init()
     } else {
         // Colours only on a terminal: a file or a pipe gets plain text.
         builder

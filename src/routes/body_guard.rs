@@ -1,6 +1,6 @@
-//! Middleware around every request with a body: a deadline for the whole body
-//! (`BODY_READ_TIMEOUT_MS`), and a closed connection, instead of a drained one, when the
-//! answer leaves the body unread.
+//! The request body's guard, applied by the middleware around every request (`observe`): a
+//! deadline for the whole body (`BODY_READ_TIMEOUT_MS`), and a closed connection, instead of
+//! a drained one, when the answer leaves the body unread.
 //!
 //! actix's `client_request_timeout` covers the headers only. And when a handler drops a
 //! chunked body before its end (a timeout, a 413, a route that never reads it), actix keeps
@@ -19,13 +19,12 @@ use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage as _, HttpResponse, ResponseError};
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use tokio::time::Sleep;
 
-/// `BODY_READ_TIMEOUT_MS`, as app data for [`guard_body`].
+/// `BODY_READ_TIMEOUT_MS`, as app data for [`GuardedBody`].
 #[derive(Debug, Clone, Copy)]
 pub struct BodyReadTimeout(pub Duration);
 
@@ -47,46 +46,58 @@ impl BodyTimedOut {
     }
 }
 
-/// Gives the handler the body under a deadline, and holds it until the answer is written.
-pub async fn guard_body(
-    mut request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let timeout = request
-        .app_data::<web::Data<BodyReadTimeout>>()
-        .map(|t| t.0);
-    let payload = request.take_payload();
-    let (Some(timeout), Payload::H1 { .. } | Payload::Stream { .. }) = (timeout, &payload) else {
-        request.set_payload(payload);
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    };
-    let shared = Rc::new(RefCell::new(payload));
-    request.set_payload(Payload::Stream {
-        payload: Box::pin(DeadlineBody {
-            payload: Rc::clone(&shared),
-            deadline: Box::pin(tokio::time::sleep(timeout)),
-            timeout,
-            expired: false,
-        }),
-    });
-    let response = match next.call(request).await {
-        Ok(response) => response,
-        // A middleware refusing (the admin token): actix makes the answer, which must hold
-        // the body too.
-        Err(error) => {
-            return Err(HeldError {
+/// The request's body under a deadline, kept by the middleware (`observe`) until the answer
+/// is written.
+pub struct GuardedBody(Option<Rc<RefCell<Payload>>>);
+
+impl GuardedBody {
+    /// Gives the handler `request`'s body under the deadline (`BODY_READ_TIMEOUT_MS`).
+    pub fn install(request: &mut ServiceRequest) -> Self {
+        let timeout = request
+            .app_data::<web::Data<BodyReadTimeout>>()
+            .map(|t| t.0);
+        let payload = request.take_payload();
+        let (Some(timeout), Payload::H1 { .. } | Payload::Stream { .. }) = (timeout, &payload)
+        else {
+            request.set_payload(payload);
+            return Self(None);
+        };
+        let shared = Rc::new(RefCell::new(payload));
+        request.set_payload(Payload::Stream {
+            payload: Box::pin(DeadlineBody {
+                payload: Rc::clone(&shared),
+                deadline: Box::pin(tokio::time::sleep(timeout)),
+                timeout,
+                expired: false,
+            }),
+        });
+        Self(Some(shared))
+    }
+
+    /// The answer, holding the request body until it is written.
+    pub fn hold<B: MessageBody + 'static>(
+        self,
+        outcome: Result<ServiceResponse<B>, actix_web::Error>,
+    ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+        let Some(shared) = self.0 else {
+            return outcome.map(ServiceResponse::map_into_boxed_body);
+        };
+        match outcome {
+            Ok(response) => Ok(response.map_body(|_, body| {
+                BoxBody::new(HeldBody {
+                    body: body.boxed(),
+                    _request_body: shared,
+                })
+            })),
+            // A middleware refusing (the admin token): actix makes the answer, which must
+            // hold the body too.
+            Err(error) => Err(HeldError {
                 error,
                 request_body: shared,
             }
-            .into())
+            .into()),
         }
-    };
-    Ok(response.map_body(|_, body| {
-        BoxBody::new(HeldBody {
-            body: body.boxed(),
-            _request_body: shared,
-        })
-    }))
+    }
 }
 
 /// An error answered by actix, whose answer's body holds the request body.

@@ -15,12 +15,11 @@ mod request_span;
 use actix_web::web;
 
 pub use admin::AdminContext;
-pub use body_guard::{guard_body, BodyReadTimeout};
+pub use body_guard::BodyReadTimeout;
 pub use error::ApiError;
 pub use hooks::HookContext;
 pub use metrics::metrics_server;
 pub use observe::observe;
-pub use request_span::RequestSpan;
 
 /// The whole route table of the public port; `/metrics` only with `metrics_on_public_port`
 /// (`METRICS_ON_PUBLIC_PORT`), else it has a port of its own (`metrics_server`).

@@ -104,3 +104,32 @@ async fn pretty_lines_start_with_level_and_message_from_start_up_to_the_database
         );
     }
 }
+
+#[tokio::test]
+async fn a_json_delivery_line_carries_the_lean_span_of_its_hook_and_no_span_list() {
+    let dir = sandbox();
+    let mut service = Service::start_with_env(dir.path(), &[("LOG_FORMAT", "json")]);
+    let secret = service.development_secret().await;
+    service.wait_until_ready().await;
+    assert_eq!(service.deliver(&secret, &after_user_created()).await, 200);
+    service.stop_in_place().await;
+
+    let stored: Vec<serde_json::Value> = log_lines(&service)
+        .iter()
+        .filter(|line| line.contains("\"message\":\"delivery stored\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:#?}");
+    let line = &stored[0];
+    assert_eq!(line["outcome"], "inserted", "{line}");
+    assert!(line.get("spans").is_none(), "no span list: {line}");
+    let mut span_fields: Vec<&str> = line["span"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the request's span: {line}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    span_fields.sort_unstable();
+    assert_eq!(span_fields, ["http.method", "http.route", "name"], "{line}");
+    assert_eq!(line["span"]["http.route"], "/hooks/auth", "{line}");
+}
