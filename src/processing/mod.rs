@@ -3,10 +3,10 @@
 //! (`group_commit`), or keeps it in the `spool`. The answer is given only once it is durable.
 //! The retry worker and replay (`stored`) hand stored events to the same SQL decision.
 
-pub mod delivery;
 pub mod group_commit;
 mod housekeeping;
 pub mod intake;
+pub mod parsed_delivery;
 mod plan;
 pub mod replay;
 pub mod retry;

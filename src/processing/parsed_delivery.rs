@@ -14,7 +14,7 @@ use crate::webhook::VerifiedDelivery;
 
 /// A verified delivery and what its body parsed into.
 #[derive(Debug)]
-pub struct Delivery {
+pub struct ParsedDelivery {
     source: Source,
     webhook_id: String,
     signed_at: DateTime<Utc>,
@@ -23,7 +23,7 @@ pub struct Delivery {
     parsed: Result<ParsedEvent, ParseFailure>,
 }
 
-impl Delivery {
+impl ParsedDelivery {
     pub fn parse(source: Source, verified: &VerifiedDelivery, body: Bytes) -> Self {
         Self {
             source,
@@ -98,7 +98,7 @@ impl Delivery {
 /// once the transaction has committed. Repeated event keys must have been removed.
 pub async fn commit(
     pool: &PgPool,
-    deliveries: &[&Delivery],
+    deliveries: &[&ParsedDelivery],
     schedule: &RetrySchedule,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let batch: Vec<BatchedDelivery> = deliveries
