@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::delivery::{entries, Entry, SpooledDelivery};
+use super::payload::{entries, Entry, SpooledDelivery};
 use super::record::Damage;
 use super::{SegmentId, Spool, SpoolError};
 use crate::processing::group_commit::GroupCommit;
