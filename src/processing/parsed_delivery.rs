@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::plan::attempt;
-use super::{first_outcome, settled_outcome, Outcome};
+use super::{first_outcome, outcome_without_write, Outcome};
 use crate::domain::RetrySchedule;
 use crate::domain::{Action, ParseFailure, ParsedEvent, Source};
 use crate::store::ingest::{self, BatchedDelivery, Ingested};
@@ -57,7 +57,7 @@ impl ParsedDelivery {
         match &self.parsed {
             Ok(event) => match &event.action {
                 Action::Mirror(_) => Outcome::Spooled,
-                action => settled_outcome(action),
+                action => outcome_without_write(action),
             },
             Err(_) => Outcome::Unparsed,
         }
