@@ -3,7 +3,7 @@
 //!
 //! The intake `submit`s parsed deliveries to a queue. A few writer tasks each take the first
 //! waiting delivery and everything queued behind it (up to `MAX_BATCH`) and commit them with
-//! one statement (`delivery::commit`). There is no batch window: an idle service commits a
+//! one statement (`parsed_delivery::commit`). There is no batch window: an idle service commits a
 //! lone delivery at once; under load, deliveries gather while the previous batch commits.
 //! Several writers keep the database busy while one of them waits for its flush.
 //!
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::delivery::{self, Delivery};
+use super::parsed_delivery::{self, ParsedDelivery};
 use super::{Outcome, StoreFailure};
 use crate::domain::RetrySchedule;
 use crate::metrics::Metrics;
@@ -39,7 +39,7 @@ const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
 type Answer = Result<Outcome, StoreFailure>;
 
 struct Job {
-    delivery: Delivery,
+    delivery: ParsedDelivery,
     answer: oneshot::Sender<Answer>,
 }
 
@@ -74,7 +74,7 @@ impl GroupCommit {
 
     /// Stores and applies `delivery` in the next batch; answers after that batch committed.
     /// Dropping the future (a deadline) withdraws the delivery if no writer took it yet.
-    pub async fn submit(&self, delivery: Delivery) -> Result<Outcome, StoreFailure> {
+    pub async fn submit(&self, delivery: ParsedDelivery) -> Result<Outcome, StoreFailure> {
         let (answer, answered) = oneshot::channel();
         let job = Job { delivery, answer };
         self.queue
@@ -128,7 +128,7 @@ impl Writers {
         self.metrics.batch_deliveries.observe(jobs.len() as f64);
         let batch = Batch::new(&jobs);
         let deliveries = batch.distinct(&jobs);
-        let answers = match delivery::commit(&self.pool, &deliveries, &self.schedule).await {
+        let answers = match parsed_delivery::commit(&self.pool, &deliveries, &self.schedule).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
             // The database refused something in the batch's data: one delivery may be at
             // fault, so each is committed on its own and only that one fails.
@@ -147,10 +147,10 @@ impl Writers {
         batch.answer(jobs, answers);
     }
 
-    async fn one_by_one(&self, deliveries: &[&Delivery]) -> Vec<Answer> {
+    async fn one_by_one(&self, deliveries: &[&ParsedDelivery]) -> Vec<Answer> {
         let mut answers = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            let answer = delivery::commit(&self.pool, &[delivery], &self.schedule)
+            let answer = parsed_delivery::commit(&self.pool, &[delivery], &self.schedule)
                 .await
                 .map(|mut outcomes| outcomes.remove(0))
                 .map_err(StoreFailure::from);
@@ -210,7 +210,7 @@ impl Batch {
         }
     }
 
-    fn distinct<'a>(&self, jobs: &'a [Job]) -> Vec<&'a Delivery> {
+    fn distinct<'a>(&self, jobs: &'a [Job]) -> Vec<&'a ParsedDelivery> {
         self.firsts
             .iter()
             .map(|&index| &jobs[index].delivery)

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::delivery::Delivery;
 use super::group_commit::GroupCommit;
+use super::parsed_delivery::ParsedDelivery;
 use super::spool::Spool;
 use super::{Outcome, StoreFailure};
 use crate::domain::Source;
@@ -91,7 +91,7 @@ impl Intake {
         verified: &VerifiedDelivery,
         body: Bytes,
     ) -> Received {
-        let delivery = Delivery::parse(source, verified, body.clone());
+        let delivery = ParsedDelivery::parse(source, verified, body.clone());
         let unstored = delivery.outcome_unstored();
         let committed = tokio::time::timeout(self.deadline, self.group_commit.submit(delivery));
         let stored = self.metrics.apply_timed(source.as_str(), committed).await;

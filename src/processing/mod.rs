@@ -3,10 +3,10 @@
 //! (`group_commit`), or keeps it in the `spool`. The answer is given only once it is durable.
 //! The retry worker and replay (`stored`) hand stored events to the same SQL decision.
 
-pub mod delivery;
 pub mod group_commit;
 mod housekeeping;
 pub mod intake;
+pub mod parsed_delivery;
 mod plan;
 pub mod replay;
 pub mod retry;
@@ -112,16 +112,16 @@ fn first_outcome(
         }
         EventStatus::Failed | EventStatus::Dead => Outcome::Failed { reason: None },
         // Recorded without applying: the same key is the same hook invocation or content,
-        // so it asks for the same (settled) answer.
+        // so it asks for the same answer.
         EventStatus::Ignored => match parsed {
-            Ok(event) => settled_outcome(&event.action),
+            Ok(event) => outcome_without_write(&event.action),
             Err(_) => Outcome::Unparsed,
         },
     }
 }
 
 /// The outcome of an action that needs no database write beyond the event itself.
-fn settled_outcome(action: &Action) -> Outcome {
+fn outcome_without_write(action: &Action) -> Outcome {
     match action {
         Action::Mirror(_) => Outcome::Mirrored(MirrorEffect::Stale),
         Action::Allow => Outcome::Allowed,

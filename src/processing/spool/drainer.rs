@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::delivery::{entries, Entry, SpooledDelivery};
+use super::payload::{entries, Entry, SpooledDelivery};
 use super::record::Damage;
 use super::{SegmentId, Spool, SpoolError};
-use crate::processing::delivery::Delivery;
 use crate::processing::group_commit::GroupCommit;
+use crate::processing::parsed_delivery::ParsedDelivery;
 use crate::processing::{Outcome, StoreFailure};
 use crate::shutdown::StopSignal;
 
@@ -123,7 +123,7 @@ impl Drainer {
     ) -> Result<(), StoreFailure> {
         let source = spooled.source;
         let body = Bytes::copy_from_slice(&spooled.body);
-        let delivery = Delivery::parse(source, &spooled.delivery, body);
+        let delivery = ParsedDelivery::parse(source, &spooled.delivery, body);
         let outcome = self.group_commit.submit(delivery).await?;
         self.spool.metrics().drained.inc();
         tracing::debug!(

@@ -41,8 +41,8 @@
 
 pub mod drainer;
 
-mod delivery;
 mod folders;
+mod payload;
 mod quarantine;
 mod record;
 mod requeue;
@@ -61,7 +61,7 @@ use std::thread::JoinHandle;
 use nix::fcntl::Flock;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-pub use delivery::SpooledDelivery;
+pub use payload::SpooledDelivery;
 pub use quarantine::Quarantined;
 pub use record::Damage;
 pub use requeue::{replay_quarantined, QuarantineReplayError};
@@ -139,7 +139,7 @@ impl Spool {
         delivery: &VerifiedDelivery,
         body: &[u8],
     ) -> Result<(), SpoolError> {
-        let frame = delivery::encode(source, delivery, body)
+        let frame = payload::encode(source, delivery, body)
             .and_then(|payload| record::frame(&payload))
             .ok_or(SpoolError::Full)?;
         self.ask(|reply| Command::Append { frame, reply }).await

@@ -12,7 +12,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::delivery::{decode, encode, SpooledDelivery};
+use super::payload::{decode, encode, SpooledDelivery};
 use super::record::{frame, scan, Scanned};
 use super::segments::{sync_dir, SegmentId};
 use super::{Spool, SpoolError};

@@ -4,8 +4,8 @@
 use bytes::Bytes;
 
 use super::{Spool, SpoolError};
-use crate::processing::delivery::Delivery;
 use crate::processing::group_commit::GroupCommit;
+use crate::processing::parsed_delivery::ParsedDelivery;
 use crate::processing::{Outcome, StoreFailure};
 
 /// Why a quarantined record was not replayed.
@@ -31,7 +31,7 @@ pub async fn replay_quarantined(
         .await?
         .ok_or(QuarantineReplayError::NotFound)?;
     let body = Bytes::from(spooled.body);
-    let delivery = Delivery::parse(spooled.source, &spooled.delivery, body);
+    let delivery = ParsedDelivery::parse(spooled.source, &spooled.delivery, body);
     let outcome = group_commit.submit(delivery).await?;
     spool.release(name).await?;
     tracing::info!(

@@ -1,5 +1,6 @@
 //! The property: whatever a user's deliveries are (from the Auth Hook, database events and the
-//! auth.users trigger; lost, repeated, in any order; some of them failed first and replayed),
+//! auth.users trigger; lost, repeated, in any order; some of them failed first and then
+//! replayed or retried, some spooled and drained: `roads`),
 //! the mirror row is the one the independent model of the rule (`model`) says, not one
 //! computed by the SQL under test. Each case then inserts every one of its states into
 //! auth.users as a new user (`new_users`): the trigger's own insert path must agree with the
@@ -12,6 +13,7 @@
 mod generators;
 mod model;
 mod new_users;
+mod roads;
 mod scenario;
 mod writers;
 
@@ -21,8 +23,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use uuid::Uuid;
 
+use auth_mirror::config::DeliveryConfig;
+
 use crate::helpers::{
-    begin_as_auth_admin, mirror_row, spawn_admin_app, AdminSetup, TestApp, ADMIN_TOKEN,
+    begin_as_auth_admin, mirror_row, spawn_admin_app_adjusted, AdminSetup, TestApp,
 };
 use generators::any_scenario;
 use model::{expected_row, ModelState};
@@ -36,84 +40,6 @@ const REGRESSIONS: &str = "tests/api/convergence/property.proptest-regressions";
 struct Played {
     delivered: Vec<ModelState>,
     auth_row: Option<AuthRow>,
-}
-
-async fn post(app: &TestApp, path: &str, body: &[u8]) -> Result<(), TestCaseError> {
-    let response = app.post_signed(path, body).await;
-    proptest::prop_assert_eq!(response.status().as_u16(), 200, "{}", path);
-    Ok(())
-}
-
-/// Every third HTTP arrival takes the replay's road: the database refuses the user's writes
-/// while it is delivered (an insert fails; an update the rule skips does not), so it may be
-/// stored `failed`; then it is replayed through the admin API, which hands it to the same SQL
-/// decision as the retry worker. Chosen from the arrival's place, so a failure reproduces.
-fn replayed(arrival: usize) -> bool {
-    arrival % 3 == 2
-}
-
-/// Replays that applied a state (its first attempt failed): the road is really taken.
-static REPLAYS_APPLIED: AtomicU32 = AtomicU32::new(0);
-
-/// Delivers `body` as `post` does, through a failed attempt and a replay (see `replayed`).
-/// Not for a user who is a tombstone already: a failed event of a deleted user has its payload
-/// expunged and cannot be replayed (by design), so it goes the plain road.
-async fn post_then_replay(
-    app: &TestApp,
-    subject: &Subject<'_>,
-    path: &str,
-    body: &[u8],
-) -> Result<(), TestCaseError> {
-    let pool = &app.database.pool;
-    let tombstone: bool = sqlx::query_scalar(
-        "select exists (select 1 from public.users where id = $1 and deleted_at is not null)",
-    )
-    .bind(subject.id)
-    .fetch_one(pool)
-    .await
-    .expect("read the mirror row");
-    if tombstone {
-        return post(app, path, body).await;
-    }
-    let refuse = format!(
-        "alter table public.users add constraint refused_in_property \
-         check (id <> '{}') not valid",
-        subject.id
-    );
-    sqlx::query(&refuse)
-        .execute(pool)
-        .await
-        .expect("refuse the user");
-    let posted = post(app, path, body).await;
-    sqlx::query("alter table public.users drop constraint refused_in_property")
-        .execute(pool)
-        .await
-        .expect("stop refusing the user");
-    posted?;
-    let event: i64 =
-        sqlx::query_scalar("select max(id) from auth_mirror.events where user_id = $1")
-            .bind(subject.id)
-            .fetch_one(pool)
-            .await
-            .expect("the stored event");
-    let response = app
-        .client
-        .post(format!("{}/admin/events/{event}/replay", app.address))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("replay");
-    let status = response.status().as_u16();
-    let answer: serde_json::Value = response.json().await.expect("JSON");
-    proptest::prop_assert_eq!(status, 200, "{}", answer);
-    match answer["outcome"].as_str() {
-        Some("applied") => {
-            REPLAYS_APPLIED.fetch_add(1, Ordering::Relaxed);
-        }
-        Some("already_done") => {}
-        _ => proptest::prop_assert!(false, "{}", answer),
-    }
-    Ok(())
 }
 
 /// Writes `state` into auth.users as Supabase Auth would (as `supabase_auth_admin`); the
@@ -184,12 +110,8 @@ async fn play(
     let mut invocations: HashMap<usize, Uuid> = HashMap::new();
     for (place, arrival) in subject.scenario.arrivals.iter().enumerate() {
         let state = &subject.scenario.states[arrival.state];
-        let http = |path, body| async move {
-            match replayed(place) {
-                true => post_then_replay(app, subject, path, body).await,
-                false => post(app, path, body).await,
-            }
-        };
+        let road = roads::road(subject.scenario, place);
+        let http = |path, body| roads::deliver(app, subject, road, path, body);
         match arrival.writer {
             Writer::Hook => {
                 let invocation = *invocations.entry(arrival.item).or_insert_with(Uuid::new_v4);
@@ -222,7 +144,10 @@ async fn ends_in_the_models_row(
         delivered: Vec::new(),
         auth_row: None,
     };
-    let outcome = play(app, &subject, &mut played).await;
+    let mut outcome = play(app, &subject, &mut played).await;
+    if outcome.is_ok() {
+        outcome = roads::drained(app).await;
+    }
     let actual = mirror_row(&app.database.pool, subject.id).await;
     // auth.users' unique indexes cover "" emails and phones: free them for the next cases.
     sqlx::query("delete from auth.users where id = $1")
@@ -253,7 +178,17 @@ fn any_deliveries_of_a_user_end_in_the_row_the_model_of_the_rule_gives() {
         .expect("runtime");
     // The pool and the app's tasks need the runtime also when dropped.
     let _context = runtime.enter();
-    let app = runtime.block_on(spawn_admin_app(AdminSetup::default()));
+    let app = runtime.block_on(spawn_admin_app_adjusted(
+        AdminSetup {
+            schedule: roads::SCHEDULE,
+            ..AdminSetup::default()
+        },
+        |config| {
+            config.delivery = DeliveryConfig {
+                deadline: roads::DEADLINE,
+            }
+        },
+    ));
     let tags = AtomicU32::new(0);
     let mut runner = TestRunner::new(Config {
         cases: cases(),
@@ -270,8 +205,9 @@ fn any_deliveries_of_a_user_end_in_the_row_the_model_of_the_rule_gives() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
+    let untaken = roads::untaken();
     assert!(
-        REPLAYS_APPLIED.load(Ordering::Relaxed) > 0 || cases() < 32,
-        "no case took the replay's road"
+        untaken.is_empty() || cases() < 32,
+        "no case took these roads: {untaken:?}"
     );
 }

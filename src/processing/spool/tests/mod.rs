@@ -6,7 +6,7 @@ mod reader;
 
 use std::path::Path;
 
-use super::delivery::{entries, Entry, SpooledDelivery};
+use super::payload::{entries, Entry, SpooledDelivery};
 use super::{Damage, Spool, SpoolError};
 use crate::config::SpoolConfig;
 use crate::domain::Source;

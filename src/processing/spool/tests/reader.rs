@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::super::delivery::{decode, encode};
+use super::super::payload::{decode, encode};
 use super::super::record::{frame, scan, Damage, Scanned, HEADER_LEN, MAGIC};
 use super::delivery;
 

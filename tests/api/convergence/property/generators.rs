@@ -16,7 +16,7 @@ use proptest::sample::select;
 use serde_json::json;
 
 use super::scenario::{
-    Carried, Content, Deletion, Delivery, PlannedState, Scenario, Versioned, Writer, EMAILS, PHONES,
+    Arrival, Carried, Content, Deletion, PlannedState, Scenario, Versioned, Writer, EMAILS, PHONES,
 };
 
 fn content() -> impl Strategy<Value = Content> {
@@ -164,7 +164,7 @@ pub fn any_scenario() -> impl Strategy<Value = Scenario> {
             )
         })
         .prop_flat_map(|(versions, contents, states, deliveries, hook_nanos)| {
-            let arrivals: Vec<Delivery> = deliveries
+            let arrivals: Vec<Arrival> = deliveries
                 .iter()
                 .enumerate()
                 .flat_map(|(item, &(state, writer, copies))| {
@@ -181,7 +181,7 @@ pub fn any_scenario() -> impl Strategy<Value = Scenario> {
                     } else {
                         copies
                     };
-                    std::iter::repeat(Delivery {
+                    std::iter::repeat(Arrival {
                         state,
                         writer,
                         item,

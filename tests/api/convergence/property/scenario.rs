@@ -81,7 +81,7 @@ pub enum Writer {
 
 /// One arrival of a delivery; copies of one delivery share `item` (and their bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delivery {
+pub struct Arrival {
     pub state: usize,
     pub writer: Writer,
     /// Which of the scenario's deliveries this is a copy of (copies share their bytes).
@@ -96,7 +96,7 @@ pub struct Scenario {
     pub contents: Vec<Content>,
     pub states: Vec<PlannedState>,
     /// Every copy of every delivery, in arrival order.
-    pub arrivals: Vec<Delivery>,
+    pub arrivals: Vec<Arrival>,
     /// Extra nanoseconds on the hook's times (Supabase's JSON may carry them).
     pub hook_nanos: u32,
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::plan::attempt;
-use super::{first_outcome, settled_outcome, Outcome};
+use super::{first_outcome, outcome_without_write, Outcome};
 use crate::domain::RetrySchedule;
 use crate::domain::{Action, ParseFailure, ParsedEvent, Source};
 use crate::store::ingest::{self, BatchedDelivery, Ingested};
@@ -14,7 +14,7 @@ use crate::webhook::VerifiedDelivery;
 
 /// A verified delivery and what its body parsed into.
 #[derive(Debug)]
-pub struct Delivery {
+pub struct ParsedDelivery {
     source: Source,
     webhook_id: String,
     signed_at: DateTime<Utc>,
@@ -23,7 +23,7 @@ pub struct Delivery {
     parsed: Result<ParsedEvent, ParseFailure>,
 }
 
-impl Delivery {
+impl ParsedDelivery {
     pub fn parse(source: Source, verified: &VerifiedDelivery, body: Bytes) -> Self {
         Self {
             source,
@@ -57,7 +57,7 @@ impl Delivery {
         match &self.parsed {
             Ok(event) => match &event.action {
                 Action::Mirror(_) => Outcome::Spooled,
-                action => settled_outcome(action),
+                action => outcome_without_write(action),
             },
             Err(_) => Outcome::Unparsed,
         }
@@ -98,7 +98,7 @@ impl Delivery {
 /// once the transaction has committed. Repeated event keys must have been removed.
 pub async fn commit(
     pool: &PgPool,
-    deliveries: &[&Delivery],
+    deliveries: &[&ParsedDelivery],
     schedule: &RetrySchedule,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let batch: Vec<BatchedDelivery> = deliveries
