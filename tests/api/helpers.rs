@@ -9,6 +9,7 @@ mod app;
 mod auth_admin;
 mod failing;
 mod group_commit;
+mod quarantine;
 mod raw_http;
 mod server;
 mod template;
@@ -21,5 +22,6 @@ pub use app::{
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};
 pub use group_commit::start_group_commit;
+pub use quarantine::{spool_a_refused_signup, unrefuse, QUARANTINED_EMAIL};
 pub use raw_http::{authority, chunked, read_response, RawConnection};
 pub use server::{Setup, TestDatabase};

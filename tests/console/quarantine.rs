@@ -9,8 +9,10 @@ use reqwest::header::{COOKIE, LOCATION};
 use uuid::Uuid;
 
 use super::http::{client, csrf_of, get, pair, sign_in};
-use crate::helpers::{spawn_admin_app_adjusted, AdminSetup, TestApp};
-use crate::payloads::{hook, hook_user};
+use crate::helpers::{
+    spawn_admin_app_adjusted, spool_a_refused_signup, unrefuse, AdminSetup, TestApp,
+    QUARANTINED_EMAIL,
+};
 
 const PAGE: &str = "/admin/console/quarantine";
 
@@ -23,11 +25,11 @@ async fn a_quarantined_record_is_shown_and_replayed_from_the_console_once_fixed(
     })
     .await;
     let user = Uuid::new_v4();
-    quarantine_one_signup(&app, user).await;
+    spool_a_refused_signup(&app, user).await;
     let cookie = pair(&sign_in(&app, &[]).await);
     let listed = page_once(&app, &cookie, |page| page.contains("23514")).await;
     assert!(listed.contains("auth_hook"), "{listed}");
-    assert!(!listed.contains("ada@example.org"), "{listed}");
+    assert!(!listed.contains(QUARANTINED_EMAIL), "{listed}");
     let action = listed
         .split("action=\"")
         .find(|rest| rest.starts_with("/admin/console/quarantine/"))
@@ -37,10 +39,7 @@ async fn a_quarantined_record_is_shown_and_replayed_from_the_console_once_fixed(
 
     let refused = post_form(&app, &action, &cookie, &csrf_of(&listed)).await;
     let after_refusal = get(&app, &refused, &cookie).await.text().await.unwrap();
-    sqlx::query("alter table auth_mirror.events drop constraint refused")
-        .execute(&app.database.pool)
-        .await
-        .unwrap();
+    unrefuse(&app).await;
     let stored = post_form(&app, &action, &cookie, &csrf_of(&after_refusal)).await;
     let after_fix = get(&app, &stored, &cookie).await.text().await.unwrap();
     let without_csrf = client()
@@ -71,30 +70,6 @@ async fn a_quarantined_record_is_shown_and_replayed_from_the_console_once_fixed(
     );
     assert!(app.mirror_row(user).await.is_some());
     assert_eq!(without_csrf.status(), 403);
-}
-
-/// Spools a signup while the events table is locked past the deadline, and makes the database
-/// refuse it for good (a constraint its row violates), so the drainer quarantines it.
-async fn quarantine_one_signup(app: &TestApp, user: Uuid) {
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(user, "ada@example.org", "2024-05-01T10:00:00Z"),
-    );
-    let mut lock = app.database.pool.begin().await.unwrap();
-    sqlx::query("lock table auth_mirror.events in access exclusive mode")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    sqlx::query(
-        "alter table auth_mirror.events add constraint refused \
-         check (kind <> 'after-user-created') not valid",
-    )
-    .execute(&mut *lock)
-    .await
-    .unwrap();
-    assert_eq!(app.post_signed("/hooks/auth", &body).await.status(), 200);
-    lock.commit().await.unwrap();
 }
 
 /// The quarantine page once `ready` says it shows what the test waits for (the drainer works

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::worker::eventually;
 use super::{admin_get, admin_post};
-use crate::helpers::{spawn_admin_app_adjusted, AdminSetup};
-use crate::payloads::{hook, hook_user};
+use crate::helpers::{
+    spawn_admin_app_adjusted, spool_a_refused_signup, unrefuse, AdminSetup, QUARANTINED_EMAIL,
+};
 
 #[tokio::test]
 async fn a_quarantined_record_is_listed_by_the_admin_api_and_replayed_once_fixed() {
@@ -22,26 +23,7 @@ async fn a_quarantined_record_is_listed_by_the_admin_api_and_replayed_once_fixed
     })
     .await;
     let user = Uuid::new_v4();
-    let body = hook(
-        "after-user-created",
-        Uuid::new_v4(),
-        hook_user(user, "ada@example.org", "2024-05-01T10:00:00Z"),
-    );
-    // Locked past the deadline: spooled. Then the database refuses it for good.
-    let mut lock = app.database.pool.begin().await.unwrap();
-    sqlx::query("lock table auth_mirror.events in access exclusive mode")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    sqlx::query(
-        "alter table auth_mirror.events add constraint refused \
-         check (kind <> 'after-user-created') not valid",
-    )
-    .execute(&mut *lock)
-    .await
-    .unwrap();
-    assert_eq!(app.post_signed("/hooks/auth", &body).await.status(), 200);
-    lock.commit().await.unwrap();
+    spool_a_refused_signup(&app, user).await;
 
     eventually("the drainer has quarantined the record", || async {
         let (_, listed) = admin_get(&app, "/admin/spool/quarantine").await;
@@ -56,7 +38,7 @@ async fn a_quarantined_record_is_listed_by_the_admin_api_and_replayed_once_fixed
         record["reason"].as_str().unwrap().contains("23514"),
         "{listed}"
     );
-    assert!(!listed.to_string().contains("ada@example.org"), "{listed}");
+    assert!(!listed.to_string().contains(QUARANTINED_EMAIL), "{listed}");
     assert!(app
         .metrics()
         .await
@@ -67,10 +49,7 @@ async fn a_quarantined_record_is_listed_by_the_admin_api_and_replayed_once_fixed
     let (status, _) = admin_post(&app, &path, json!({})).await;
     assert_eq!(status, 503, "refused again, it stays");
 
-    sqlx::query("alter table auth_mirror.events drop constraint refused")
-        .execute(&app.database.pool)
-        .await
-        .unwrap();
+    unrefuse(&app).await;
     let (status, replayed) = admin_post(&app, &path, json!({})).await;
 
     assert_eq!(status, 200, "{replayed}");
