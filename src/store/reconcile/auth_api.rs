@@ -17,11 +17,18 @@ pub struct Checkpoint {
     pub last_total: i64,
 }
 
-/// Applies `states` with `auth_mirror.apply_user_state`, in one statement.
+/// Applies `states` with `auth_mirror.apply_user_state`, in one statement, in user-id order.
 pub async fn apply_states(
     connection: &mut PgConnection,
     states: &[UserState],
 ) -> Result<Effects, sqlx::Error> {
+    // The Auth API lists users in its own order; rows are locked as the states are applied,
+    // so apply them by user id, the order retry, replay and the batch take their locks in (no
+    // deadlock with a retry worker or a bulk replay over the same users). A stable sort keeps
+    // two states of one user in the listing's order.
+    let mut by_user: Vec<&UserState> = states.iter().collect();
+    by_user.sort_by_key(|state| state.id);
+    let states = by_user.as_slice();
     let sql = format!(
         "with applied as (
              select s.id, s.removed or s.deleted_at is not null as deletion,
@@ -55,8 +62,8 @@ pub async fn apply_states(
 }
 
 /// One field of every state, as an array parameter.
-fn column<T>(states: &[UserState], pick: impl Fn(&UserState) -> T) -> Vec<T> {
-    states.iter().map(pick).collect()
+fn column<T>(states: &[&UserState], pick: impl Fn(&UserState) -> T) -> Vec<T> {
+    states.iter().map(|state| pick(state)).collect()
 }
 
 /// Tombstones the live mirror rows of `ids` (users the Admin API confirmed are gone).
