@@ -22,6 +22,8 @@ pub use app::{
 pub use auth_admin::{as_auth_admin, at, begin_as_auth_admin, mirror_row, MirrorRow, Signup};
 pub use failing::{deliver_signup, repair, sabotage, PRIVATE_EMAIL};
 pub use group_commit::start_group_commit;
-pub use quarantine::{spool_a_refused_signup, unrefuse, QUARANTINED_EMAIL};
+pub use quarantine::{
+    spawn_admin_app_that_spools_soon, spool_a_refused_signup, unrefuse, QUARANTINED_EMAIL,
+};
 pub use raw_http::{authority, chunked, read_response, RawConnection};
 pub use server::{Setup, TestDatabase};

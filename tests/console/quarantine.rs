@@ -4,26 +4,19 @@
 
 use std::time::{Duration, Instant};
 
-use auth_mirror::config::DeliveryConfig;
 use reqwest::header::{COOKIE, LOCATION};
 use uuid::Uuid;
 
 use super::http::{client, csrf_of, get, pair, sign_in};
 use crate::helpers::{
-    spawn_admin_app_adjusted, spool_a_refused_signup, unrefuse, AdminSetup, TestApp,
-    QUARANTINED_EMAIL,
+    spawn_admin_app_that_spools_soon, spool_a_refused_signup, unrefuse, TestApp, QUARANTINED_EMAIL,
 };
 
 const PAGE: &str = "/admin/console/quarantine";
 
 #[tokio::test]
 async fn a_quarantined_record_is_shown_and_replayed_from_the_console_once_fixed() {
-    let app = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
-        config.delivery = DeliveryConfig {
-            deadline: Duration::from_millis(300),
-        }
-    })
-    .await;
+    let app = spawn_admin_app_that_spools_soon().await;
     let user = Uuid::new_v4();
     spool_a_refused_signup(&app, user).await;
     let cookie = pair(&sign_in(&app, &[]).await);

@@ -2,26 +2,18 @@
 //! locked, then refused for good by it, is listed (without its body) and counted, and replayed
 //! once the cause is fixed.
 
-use std::time::Duration;
-
-use auth_mirror::config::DeliveryConfig;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::worker::eventually;
 use super::{admin_get, admin_post};
 use crate::helpers::{
-    spawn_admin_app_adjusted, spool_a_refused_signup, unrefuse, AdminSetup, QUARANTINED_EMAIL,
+    spawn_admin_app_that_spools_soon, spool_a_refused_signup, unrefuse, QUARANTINED_EMAIL,
 };
 
 #[tokio::test]
 async fn a_quarantined_record_is_listed_by_the_admin_api_and_replayed_once_fixed() {
-    let app = spawn_admin_app_adjusted(AdminSetup::default(), |config| {
-        config.delivery = DeliveryConfig {
-            deadline: Duration::from_millis(300),
-        }
-    })
-    .await;
+    let app = spawn_admin_app_that_spools_soon().await;
     let user = Uuid::new_v4();
     spool_a_refused_signup(&app, user).await;
 

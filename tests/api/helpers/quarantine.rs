@@ -2,16 +2,30 @@
 //! a signup posted while `auth_mirror.events` is locked past the deadline, with a constraint
 //! its event row violates added in the same transaction; `unrefuse` is the operator's fix.
 
+use std::time::Duration;
+
+use auth_mirror::config::DeliveryConfig;
 use uuid::Uuid;
 
-use super::TestApp;
+use super::{spawn_admin_app_adjusted, AdminSetup, TestApp};
 use crate::payloads::{hook, hook_user};
 
 /// The email of the quarantined signup; it must never show in a listing.
 pub const QUARANTINED_EMAIL: &str = "ada@example.org";
 
+/// An app with the admin API whose deliveries wait at most 300 ms for their batch, so that a
+/// locked events table sends them to the spool at once.
+pub async fn spawn_admin_app_that_spools_soon() -> TestApp {
+    spawn_admin_app_adjusted(AdminSetup::default(), |config| {
+        config.delivery = DeliveryConfig {
+            deadline: Duration::from_millis(300),
+        }
+    })
+    .await
+}
+
 /// Spools a signup of `user` and makes the database refuse it for good. The app must run with
-/// a short delivery deadline (the lock holds the delivery past it).
+/// a short delivery deadline (`spawn_admin_app_that_spools_soon`).
 pub async fn spool_a_refused_signup(app: &TestApp, user: Uuid) {
     let body = hook(
         "after-user-created",
