@@ -76,9 +76,8 @@ pub async fn list(
 }
 
 /// One event with everything but its payload, and the payload if asked.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct EventRow {
-    #[sqlx(flatten)]
     pub summary: EventSummary,
     pub webhook_id: String,
     pub signed_at: chrono::DateTime<chrono::Utc>,
@@ -87,6 +86,15 @@ pub struct EventRow {
     pub payload_expunged: bool,
     pub payload: Option<Vec<u8>>,
 }
+crate::from_row!(EventRow {
+    summary: flatten,
+    webhook_id,
+    signed_at,
+    last_attempt_at,
+    updated_at,
+    payload_expunged,
+    payload
+});
 
 /// The event `id`, with its payload only when `with_payload`.
 pub async fn get(

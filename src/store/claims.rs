@@ -13,7 +13,7 @@ use super::plans::prefer_indexes;
 use crate::domain::EventFilter;
 
 /// A stored event, locked for this transaction.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClaimedEvent {
     pub id: i64,
     pub source: String,
@@ -24,6 +24,14 @@ pub struct ClaimedEvent {
     /// NULL once expunged.
     pub payload: Option<Vec<u8>>,
 }
+crate::from_row!(ClaimedEvent {
+    id,
+    source,
+    kind,
+    status,
+    attempts,
+    payload
+});
 
 const CLAIMED_COLUMNS: &str = "id, source, kind, status, attempts, payload";
 

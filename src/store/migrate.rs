@@ -5,13 +5,54 @@
 //! ours appears in `public`, where Prisma would report drift and offer to drop it. Migration
 //! files therefore qualify every name.
 
-use sqlx::migrate::{Migrate, Migrator};
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use futures_util::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migrate, Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{Connection, Executor, PgPool};
 
 use super::{bootstrap, StoreError};
 
-/// The migrations of `migrations/`, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The files of `migrations/` (version, file name, text), embedded by `build.rs`.
+const FILES: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// The migrations embedded in the binary, each as sqlx's own reader makes it from the file
+/// (`<version>_<description>.sql`: the same version, description, checksum and
+/// `-- no-transaction` flag), so databases migrated by earlier builds stay valid.
+pub fn migrations() -> &'static [Migration] {
+    static MIGRATIONS: LazyLock<Vec<Migration>> = LazyLock::new(|| {
+        FILES
+            .iter()
+            .map(|&(version, file_name, sql)| {
+                let (_, named) = file_name.split_once('_').unwrap_or(("", file_name));
+                let migration_type = MigrationType::from_filename(named);
+                let description = named
+                    .trim_end_matches(migration_type.suffix())
+                    .replace('_', " ");
+                Migration::new(
+                    version,
+                    Cow::Owned(description),
+                    migration_type,
+                    Cow::Borrowed(sql),
+                    sql.starts_with("-- no-transaction"),
+                )
+            })
+            .collect()
+    });
+    &MIGRATIONS
+}
+
+/// The embedded migrations as a source for sqlx's `Migrator`.
+#[derive(Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async { Ok(migrations().to_vec()) })
+    }
+}
 
 /// Creates the private schema if needed, applies every pending migration and (re)installs the
 /// `auth.users` trigger where that table exists. Safe to run from
@@ -36,7 +77,7 @@ pub async fn run(pool: &PgPool) -> Result<(), StoreError> {
         .iter()
         .map(|migration| migration.version)
         .collect();
-    MIGRATOR.run(&mut connection).await?;
+    Migrator::new(Embedded).await?.run(&mut connection).await?;
     connection.unlock().await?;
     log_applied(&before);
     // Again on every run, so a database whose `auth.users` appeared after the trigger
@@ -76,5 +117,8 @@ fn log_applied(before: &[i64]) {
 
 /// Every migration this binary knows, all of which a ready database must have applied.
 pub fn known_versions() -> Vec<i64> {
-    MIGRATOR.iter().map(|migration| migration.version).collect()
+    migrations()
+        .iter()
+        .map(|migration| migration.version)
+        .collect()
 }

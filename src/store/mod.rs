@@ -13,6 +13,7 @@ pub mod pool;
 pub mod readiness;
 pub mod reconcile;
 pub mod retention;
+mod rows;
 pub mod schema;
 pub mod stats;
 

@@ -63,7 +63,7 @@ async fn migrated_shape(db: &TestDatabase) -> (i64, bool, bool, i64) {
 #[tokio::test]
 async fn migrate_applies_every_migration_and_installs_the_trigger_and_a_rerun_is_harmless() {
     let db = unmigrated_supabase().await;
-    let migrations = auth_mirror::store::migrate::MIGRATOR.iter().count() as i64;
+    let migrations = auth_mirror::store::migrate::migrations().len() as i64;
 
     let first = migrate(&db).await;
     let after_first = migrated_shape(&db).await;
@@ -81,6 +81,38 @@ async fn migrate_applies_every_migration_and_installs_the_trigger_and_a_rerun_is
         String::from_utf8_lossy(&second.stderr)
     );
     assert_eq!(migrated_shape(&db).await, after_first);
+}
+
+/// The binary embeds `migrations/` itself (build.rs) instead of with `sqlx::migrate!`: what it
+/// records must be what sqlx's own reader of the folder makes of each file (the reader
+/// `sqlx::migrate!` used), or a database migrated by an earlier build would be refused as
+/// changed ("migration N was previously applied but has been modified").
+#[tokio::test]
+async fn migrate_records_each_file_as_sqlx_reads_the_migrations_folder() {
+    let db = unmigrated_supabase().await;
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let expected: Vec<(i64, String, Vec<u8>)> = sqlx::migrate::Migrator::new(folder)
+        .await
+        .expect("sqlx reads migrations/")
+        .iter()
+        .map(|m| (m.version, m.description.to_string(), m.checksum.to_vec()))
+        .collect();
+
+    let output = migrate(&db).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let recorded: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "select version, description, checksum from auth_mirror._sqlx_migrations order by version",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("read the history");
+
+    assert!(!expected.is_empty());
+    assert_eq!(recorded, expected);
 }
 
 #[tokio::test]

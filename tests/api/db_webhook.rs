@@ -69,13 +69,19 @@ async fn install_db_webhook(app: &TestApp) {
     .unwrap();
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Recorded {
     id: i64,
     url: String,
     body: Vec<u8>,
     headers: serde_json::Value,
 }
+auth_mirror::from_row!(Recorded {
+    id,
+    url,
+    body,
+    headers
+});
 
 impl Recorded {
     fn text(&self) -> &str {

@@ -8,13 +8,19 @@ use crate::helpers::{spawn_app, spawn_app_adjusted, TestApp};
 use crate::payloads::{db_event, hook, hook_user};
 
 /// What the event store holds about the only stored event.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct StoredEvent {
     kind: String,
     status: String,
     last_error: Option<String>,
     payload: Option<Vec<u8>>,
 }
+auth_mirror::from_row!(StoredEvent {
+    kind,
+    status,
+    last_error,
+    payload
+});
 
 async fn only_event(app: &TestApp) -> StoredEvent {
     let mut events: Vec<StoredEvent> = sqlx::query_as(

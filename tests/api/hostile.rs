@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 /// A stored event as the event store keeps it.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct StoredEvent {
     source: String,
     kind: String,
@@ -26,6 +26,14 @@ struct StoredEvent {
     /// The retry worker claims only failed events whose next attempt is due.
     scheduled: bool,
 }
+auth_mirror::from_row!(StoredEvent {
+    source,
+    kind,
+    status,
+    last_error,
+    payload,
+    scheduled
+});
 
 async fn stored_events(app: &TestApp) -> Vec<StoredEvent> {
     sqlx::query_as(

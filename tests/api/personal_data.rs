@@ -13,7 +13,7 @@ const T1: &str = "2024-05-01T10:00:00.123456+00:00";
 const T2: &str = "2024-05-01T11:30:00.654321+00:00";
 
 /// One stored event of a user, as the event store keeps it.
-#[derive(Debug, PartialEq, sqlx::FromRow)]
+#[derive(Debug, PartialEq)]
 struct Kept {
     kind: String,
     status: String,
@@ -21,6 +21,13 @@ struct Kept {
     has_payload: bool,
     last_error: Option<String>,
 }
+auth_mirror::from_row!(Kept {
+    kind,
+    status,
+    effect,
+    has_payload,
+    last_error
+});
 
 async fn events_of(pool: &PgPool, id: Uuid) -> Vec<Kept> {
     sqlx::query_as(

@@ -120,6 +120,6 @@ fn the_build_context_leaves_out_build_output_but_keeps_the_migrations() {
         .collect();
 
     assert!(patterns.iter().any(|p| p.trim_end_matches('/') == "target"));
-    // sqlx::migrate! embeds migrations/ at build time.
+    // build.rs embeds migrations/ in the binary at build time.
     assert!(!patterns.iter().any(|p| p.starts_with("migrations")));
 }

@@ -61,7 +61,6 @@ pub async fn ingest(
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
 struct IngestedRow {
     o_event_id: i64,
     o_stored: bool,
@@ -70,6 +69,14 @@ struct IngestedRow {
     o_kind: String,
     o_error: Option<String>,
 }
+crate::from_row!(IngestedRow {
+    o_event_id,
+    o_stored,
+    o_status,
+    o_effect,
+    o_kind,
+    o_error
+});
 
 impl IngestedRow {
     fn into_ingested(self) -> Result<Ingested, sqlx::Error> {

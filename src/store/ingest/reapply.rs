@@ -71,7 +71,6 @@ pub async fn reapply(
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
 struct ReappliedRow {
     o_event_id: i64,
     o_tried: String,
@@ -79,6 +78,13 @@ struct ReappliedRow {
     o_effect: Option<String>,
     o_error: Option<String>,
 }
+crate::from_row!(ReappliedRow {
+    o_event_id,
+    o_tried,
+    o_status,
+    o_effect,
+    o_error
+});
 
 impl ReappliedRow {
     fn into_reapplied(self) -> Result<Reapplied, sqlx::Error> {

@@ -10,12 +10,17 @@ use super::{Effects, COUNT_EFFECTS, ORPHAN_DELETION};
 use crate::domain::UserState;
 
 /// The checkpoint of an unfinished listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
     pub per_page: i32,
     pub covered: i64,
     pub last_total: i64,
 }
+crate::from_row!(Checkpoint {
+    per_page,
+    covered,
+    last_total
+});
 
 /// Applies `states` with `auth_mirror.apply_user_state`, in one statement, in user-id order.
 pub async fn apply_states(

@@ -78,15 +78,19 @@ pub async fn tombstone_orphans(
 }
 
 /// What re-applying the users of trigger errors did.
-#[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TriggerErrorsApplied {
-    #[sqlx(flatten)]
     pub effects: Effects,
     /// Users of `auth.users` this wrote (the full pass will find them unchanged).
     pub rewritten: i64,
     /// Errors marked resolved.
     pub resolved: i64,
 }
+crate::from_row!(TriggerErrorsApplied {
+    effects: flatten,
+    rewritten,
+    resolved
+});
 
 /// Re-applies every user named by an unresolved trigger error (its auth row, or a tombstone
 /// when the auth user is gone) and marks those errors resolved.
@@ -161,13 +165,16 @@ pub async fn now(pool: &PgPool) -> Result<chrono::DateTime<chrono::Utc>, sqlx::E
     sqlx::query_scalar("select now()").fetch_one(pool).await
 }
 
-#[derive(sqlx::FromRow)]
 struct BatchRow {
-    #[sqlx(flatten)]
     effects: Effects,
     users: i64,
     last_id: Option<Uuid>,
 }
+crate::from_row!(BatchRow {
+    effects: flatten,
+    users,
+    last_id
+});
 
 impl From<BatchRow> for Batch {
     fn from(row: BatchRow) -> Self {

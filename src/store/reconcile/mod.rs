@@ -10,7 +10,7 @@ pub use lock::{try_lock, ReconcileLock};
 use uuid::Uuid;
 
 /// What one statement did, counted from the values `apply_user_state` returned.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Effects {
     /// Live states the rule inserted.
     pub created: i64,
@@ -23,6 +23,13 @@ pub struct Effects {
     /// States without a real version (`updated_at` unset), which never write.
     pub unversioned: i64,
 }
+crate::from_row!(Effects {
+    created,
+    updated,
+    unchanged,
+    tombstoned,
+    unversioned
+});
 
 impl std::ops::AddAssign for Effects {
     fn add_assign(&mut self, other: Self) {

@@ -79,7 +79,7 @@ impl<'a> Signup<'a> {
 }
 
 /// The mirrored columns of a `public.users` row (not `settings` nor the row timestamps).
-#[derive(Debug, PartialEq, sqlx::FromRow)]
+#[derive(Debug, PartialEq)]
 pub struct MirrorRow {
     pub id: uuid::Uuid,
     pub email: Option<String>,
@@ -92,6 +92,18 @@ pub struct MirrorRow {
     pub auth_updated_at: Option<chrono::DateTime<chrono::Utc>>,
     pub deleted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+auth_mirror::from_row!(MirrorRow {
+    id,
+    email,
+    phone,
+    is_anonymous,
+    user_metadata,
+    app_metadata,
+    email_confirmed_at,
+    auth_created_at,
+    auth_updated_at,
+    deleted_at
+});
 
 /// The mirror row of user `id`, if any.
 pub async fn mirror_row(pool: &PgPool, id: uuid::Uuid) -> Option<MirrorRow> {

@@ -124,7 +124,7 @@ fn digest(server: &PgConnectOptions, setup: Setup) -> String {
         setup.migrated
     ));
     hash.update(SUPABASE_AUTH_FIXTURE);
-    for migration in store::migrate::MIGRATOR.iter() {
+    for migration in store::migrate::migrations().iter() {
         hash.update(migration.version.to_le_bytes());
         hash.update(&migration.checksum);
     }
