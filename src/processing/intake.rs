@@ -6,8 +6,8 @@
 //! is durable somewhere, and a `before-user-created` hook never blocks a signup for want of
 //! a record.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -58,6 +58,38 @@ impl Received {
     }
 }
 
+/// How long, after a delivery found the database unreachable, the deliveries that follow go
+/// straight to the spool. Without it each of them would wait most of the deadline for a
+/// connection that is not coming (the pool retries a refused connection until it times
+/// out), and Supabase, which waits for the answer of a hook, would wait with it. The first
+/// delivery after the pause tries the database again.
+pub const OUTAGE_PAUSE: Duration = Duration::from_secs(1);
+
+/// When the database was last found unreachable, shared by every clone of the intake.
+#[derive(Debug, Clone, Default)]
+struct RecentOutage(Arc<Mutex<Option<Instant>>>);
+
+impl RecentOutage {
+    fn is_on(&self) -> bool {
+        let seen = *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        seen.is_some_and(|seen| seen.elapsed() < OUTAGE_PAUSE)
+    }
+
+    /// Starts the pause after a delivery that found the database unreachable; any other
+    /// answer of the database ends it.
+    fn saw(&self, failure: Option<&StoreFailure>) {
+        let unreachable = failure.is_some_and(StoreFailure::is_unreachable);
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *seen = unreachable.then(Instant::now);
+    }
+}
+
 /// Takes verified deliveries in: group commit, the spool, and the deadline between them.
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -65,6 +97,7 @@ pub struct Intake {
     spool: Spool,
     /// `DELIVERY_DEADLINE_MS`: how long a delivery may wait for its batch to commit.
     deadline: Duration,
+    outage: RecentOutage,
     metrics: Arc<Metrics>,
 }
 
@@ -79,6 +112,7 @@ impl Intake {
             group_commit,
             spool,
             deadline,
+            outage: RecentOutage::default(),
             metrics,
         }
     }
@@ -93,17 +127,24 @@ impl Intake {
     ) -> Received {
         let delivery = ParsedDelivery::parse(source, verified, body.clone());
         let unstored = delivery.outcome_unstored();
-        let committed = tokio::time::timeout(self.deadline, self.group_commit.submit(delivery));
-        let stored = self.metrics.apply_timed(source.as_str(), committed).await;
-        let failure = match stored {
-            Ok(Ok(outcome)) => {
-                let received = Received::Stored(outcome);
-                tracing::info!(source = source.as_str(), webhook_id = %verified.webhook_id, outcome = received.label(), "delivery stored");
-                self.count(source, &received);
-                return received;
-            }
-            Ok(Err(failure)) => failure,
-            Err(_) => StoreFailure::DeadlinePassed(self.deadline),
+        let failure = if self.outage.is_on() {
+            StoreFailure::NotTriedDuringOutage
+        } else {
+            let committed = tokio::time::timeout(self.deadline, self.group_commit.submit(delivery));
+            let stored = self.metrics.apply_timed(source.as_str(), committed).await;
+            let failure = match stored {
+                Ok(Ok(outcome)) => {
+                    self.outage.saw(None);
+                    let received = Received::Stored(outcome);
+                    tracing::info!(source = source.as_str(), webhook_id = %verified.webhook_id, outcome = received.label(), "delivery stored");
+                    self.count(source, &received);
+                    return received;
+                }
+                Ok(Err(failure)) => failure,
+                Err(_) => StoreFailure::DeadlinePassed(self.deadline),
+            };
+            self.outage.saw(Some(&failure));
+            failure
         };
         let received = match self.spool.append(source, verified, &body).await {
             Ok(()) => {

@@ -77,6 +77,9 @@ pub enum StoreFailure {
     Database(Arc<sqlx::Error>),
     #[error("not committed within the delivery deadline of {} ms", .0.as_millis())]
     DeadlinePassed(std::time::Duration),
+    /// Not tried: the database could not be reached moments ago (`intake::RecentOutage`).
+    #[error("not tried: the database was unreachable moments ago")]
+    NotTriedDuringOutage,
 }
 
 impl From<sqlx::Error> for StoreFailure {
@@ -86,6 +89,19 @@ impl From<sqlx::Error> for StoreFailure {
 }
 
 impl StoreFailure {
+    /// Whether no connection to the database could be had (it is down, restarting or not
+    /// accepting connections), as opposed to a slow or locked database or a refused value.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Database(error) => matches!(
+                error.as_ref(),
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+            ),
+            Self::DeadlinePassed(_) => false,
+            Self::NotTriedDuringOutage => true,
+        }
+    }
+
     /// When the database refused the event's data itself (a value or a constraint it will
     /// refuse again, however often it is tried): why, as a SQLSTATE. `None` for an
     /// unreachable, slow or locked database, or a conflict that passes (a deadlock).
