@@ -1,4 +1,4 @@
-//! The INSERT trigger's own path (migrations/0014): a new live user is inserted directly;
+//! The INSERT trigger's own path (migrations/0014, 0019): a new live user is inserted directly;
 //! a user the mirror already holds, and an inserted deletion, still go through the rule.
 
 use serde_json::json;
