@@ -145,6 +145,22 @@ MUTANTS = [
     ("M29", "the trigger's insert drifts from the rule: every new user is not anonymous", TRIGGER_BODY,
      [("coalesce(new.is_anonymous, false),", "false,")],
      ["convergence::property"]),
+    # 0019: the conflict fallback, failures outside the insert, the search_path.
+    ("M30", "the trigger resolves names through its caller's search_path", TRIGGER_BODY,
+     [("language plpgsql\nsecurity definer\nset search_path = ''\nas", "language plpgsql\nsecurity definer\nas")],
+     ["trigger::search_path"]),
+    ("M31", "a failed fallback to the rule after a conflict is not recorded", TRIGGER_BODY,
+     [("            exception when others then\n                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);",
+       "            exception when others then\n                null;")],
+     ["trigger::insert_path::a_signup_that_violates"]),
+    ("M32", "a unique_violation outside the insert is not recorded", TRIGGER_BODY,
+     [("            if not v_inserting then\n                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);\n",
+       "            if not v_inserting then\n")],
+     ["trigger::insert_path::an_update_that_violates"]),
+    ("M33", "the failure recorder stays executable by the API roles", TRIGGER_BODY,
+     [("select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.record_trigger_error(uuid, text, text)');",
+       "select 1;")],
+     ["trigger::safety::mirror_functions_are_closed"]),
 ]
 
 
