@@ -47,7 +47,11 @@ async fn hostile_objects_earlier_on_the_callers_search_path_are_never_used() {
         .unwrap();
     auth.commit().await.unwrap();
 
-    assert_eq!(hijacked, vec![], "code ran through the caller's search_path");
+    assert_eq!(
+        hijacked,
+        vec![],
+        "code ran through the caller's search_path"
+    );
     let row = mirror_row(&db.pool, signup.id).await.expect("mirrored");
     assert_eq!(row.email.as_deref(), Some("ada@example.com"));
     assert!(trigger_errors(&db.pool).await.is_empty());
