@@ -18,7 +18,10 @@
 -- handler, after the failed insert's subtransaction was rolled back, inside a block of its
 -- own; a signup pays for one subtransaction, as before. A unique_violation from another
 -- unique index an application may have added to public.users also ends there: the rule then
--- fails the same way, and the failure is recorded like any other.
+-- fails the same way, and the failure is recorded like any other. As in 0014, the insert is a
+-- copy of the row apply_user_state makes of a new live state: a later migration that changes
+-- that row must replace this function too (tests/api/trigger/insert_path.rs, the convergence
+-- property test's new_users.rs and tests/sql-mutants M20 to M29 pin it).
 --
 -- Unchanged: SECURITY DEFINER with SET search_path = '' (see below); the triggers and the
 -- UPDATE trigger's WHEN clause (0005; not re-created here); every error is caught, warned
