@@ -11,13 +11,20 @@
 #   per batch it keeps the fastest signup and the 20th percentile; printed are the medians of
 #   those over BATCHES batches, databases alternating batch by batch. This is CPU per signup
 #   inside the server (no client round trip, no WAL flush wait).
-# MODE=pgbench: bench/signup.sql with pgbench (CLIENTS, DURATION s, SYNC_COMMIT) against
+# MODE=pgbench: the signup script with pgbench (CLIENTS, DURATION s, SYNC_COMMIT) against
 #   each database, ROUNDS rounds, the order rotated each round; prints each database's tps
 #   ratio to without_trigger in the same round (median and all rounds).
+# SIGNUP=insert (default): the signup is bench/signup.sql's two statements, the INSERT and the
+#   role UPDATE. SIGNUP=transaction: the whole transaction of a Supabase Auth email signup,
+#   bench/signup_transaction.sql (user INSERT, role UPDATE, identity INSERT, user_metadata and
+#   app_metadata UPDATEs, audit log INSERT, confirmation token UPDATE, one-time token DELETE
+#   and INSERT, and the reads between them), on a schema with the tables and indexes it
+#   writes (bench/signup_auth_tables.sql): what the trigger costs as a share of a real signup.
 #
 #   bench/trigger_variants.sh
 #   MODE=pgbench ROUNDS=5 DURATION=5 bench/trigger_variants.sh
 #   VARIANTS="0005_body empty_definer" bench/trigger_variants.sh
+#   SIGNUP=transaction VARIANTS=0014_body bench/trigger_variants.sh
 #
 # Runs a throwaway cluster from /usr/lib/postgresql/*/bin (autovacuum off, so that no
 # vacuum of one database runs inside another's measurement), removed on exit.
@@ -32,6 +39,12 @@ THREADS=${THREADS:-2}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-5}
 SYNC_COMMIT=${SYNC_COMMIT:-on}
+SIGNUP=${SIGNUP:-insert}
+case "$SIGNUP" in
+    insert) SCRIPT="$ROOT/bench/signup.sql" ;;
+    transaction) SCRIPT="$ROOT/bench/signup_transaction.sql" ;;
+    *) echo "SIGNUP must be insert or transaction, not $SIGNUP" >&2; exit 2 ;;
+esac
 VARIANTS=${VARIANTS:-$(cd "$ROOT/bench/trigger_variants" && ls -- *.sql | sed 's/\.sql$//')}
 export PGOPTIONS='-c client_min_messages=warning'
 
@@ -64,6 +77,9 @@ for variant in $VARIANTS; do DATABASES+=("v_${variant//-/_}"); done
 for db in "${DATABASES[@]}"; do
     sql postgres -c "create database $db"
     sql "$db" -f "$ROOT/src/embedded_db/supabase_auth.sql" >/dev/null
+    if [ "$SIGNUP" = transaction ]; then
+        sql "$db" -f "$ROOT/bench/signup_auth_tables.sql" >/dev/null
+    fi
     for migration in "$ROOT"/migrations/*.sql; do
         PGOPTIONS="$PGOPTIONS -c search_path=auth_mirror" sql "$db" -f "$migration" >/dev/null
     done
@@ -79,10 +95,10 @@ done
 echo "server: throwaway cluster, $("$PG_BIN/postgres" --version), autovacuum off; nproc $(nproc); $(lscpu | sed -n 's/^Model name: *//p' | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$MODE" = loop ]; then
-    for db in "${DATABASES[@]}"; do
-        sql "$db" <<'SQL'
-create procedure auth.bench_signups(n int, inout fastest double precision, inout p20 double precision)
-language plpgsql as $procedure$
+    # The procedure that times BATCH signups: bench/signup.sql's two statements, or
+    # bench/signup_transaction.sql's, each :name a PL/pgSQL variable b_name.
+    if [ "$SIGNUP" = insert ]; then
+        procedure=$(cat <<'PLPGSQL'
 declare
     v_id uuid;
     v_start timestamptz;
@@ -110,11 +126,51 @@ begin
     select min(m), percentile_cont(0.2) within group (order by m)
       into fastest, p20 from unnest(v_micros) m;
 end
-$procedure$;
+PLPGSQL
+)
+    else
+        procedure=$(python3 - "$SCRIPT" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+names, body = [], []
+for line in text.splitlines():
+    if not line.strip() or line.startswith("--") or line.strip() in ("begin;", "\\set", "commit;"):
+        continue
+    if line.rstrip().endswith("\\gset"):
+        names = re.findall(r" as (\w+)", line)
+        line = line.rstrip()[:-len("\\gset")].rstrip() + " into " + ", ".join("b_" + n for n in names) + ";"
+    elif line.lower().startswith("select "):
+        line = "perform " + line[len("select "):]
+    body.append(re.sub(r"(?<!:):(\w+)", r"b_\1", line))
+print("declare")
+for n in names:
+    print(f"    b_{n} {'uuid' if n.endswith('id') else 'text'};")
+print("    v_start timestamptz;")
+print("    v_micros double precision[] := '{}';")
+print("begin")
+print("    for i in 1..n loop")
+print("        v_start := clock_timestamp();")
+for line in body:
+    print("        " + line)
+print("        commit;")
+print("        v_micros := v_micros || extract(epoch from clock_timestamp() - v_start)::double precision * 1e6;")
+print("    end loop;")
+print("    select min(m), percentile_cont(0.2) within group (order by m)")
+print("      into fastest, p20 from unnest(v_micros) m;")
+print("end")
+PY
+)
+    fi
+    for db in "${DATABASES[@]}"; do
+        sql "$db" <<SQL
+create procedure auth.bench_signups(n int, inout fastest double precision, inout p20 double precision)
+language plpgsql as \$procedure\$
+$procedure
+\$procedure\$;
 grant execute on procedure auth.bench_signups(int, double precision, double precision) to supabase_auth_admin;
 SQL
     done
-    echo "MODE=loop: $BATCHES batches x $BATCH signups per database, alternating; synchronous_commit off"
+    echo "MODE=loop, SIGNUP=$SIGNUP: $BATCHES batches x $BATCH signups per database, alternating; synchronous_commit off"
     for _ in $(seq "$BATCHES"); do
         for db in "${DATABASES[@]}"; do
             echo "$db $(PGOPTIONS="$PGOPTIONS -c synchronous_commit=off" \
@@ -135,14 +191,14 @@ for db in runs:
     print(f"{db:<28} {fastest:11.1f} {fastest - base[0]:+13.1f} {p20:8.1f} {p20 - base[1]:+13.1f}")
 '
 else
-    echo "MODE=pgbench: pgbench -n -M prepared -f bench/signup.sql -c $CLIENTS -j $THREADS -T $DURATION, synchronous_commit $SYNC_COMMIT, $ROUNDS rounds, order rotated"
+    echo "MODE=pgbench: pgbench -n -M prepared -f ${SCRIPT#"$ROOT"/} -c $CLIENTS -j $THREADS -T $DURATION, synchronous_commit $SYNC_COMMIT, $ROUNDS rounds, order rotated"
     count=${#DATABASES[@]}
     for round in $(seq "$ROUNDS"); do
         for i in $(seq 0 $((count - 1))); do
             db=${DATABASES[$(( (i + round) % count ))]}
             sql "$db" -c "checkpoint"
             out=$(PGOPTIONS="$PGOPTIONS -c synchronous_commit=$SYNC_COMMIT" \
-                pgbench -n -M prepared -f "$ROOT/bench/signup.sql" \
+                pgbench -n -M prepared -f "$SCRIPT" \
                     -c "$CLIENTS" -j "$THREADS" -T "$DURATION" "$(auth_conn "$db")" 2>&1) \
                 || { echo "$out" >&2; exit 1; }
             echo "$round $db $(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")"

@@ -408,22 +408,21 @@ CREATE OR REPLACE FUNCTION auth_mirror.mirror_auth_user()
  SET search_path TO ''
 AS $function$
 declare
-    -- Supabase writes 0001-01-01T00:00:00Z where a time is not known yet (as in 0004).
-    c_no_time constant timestamptz := '1000-01-01T00:00:00Z';
     v_user_id uuid;
+    v_inserting boolean := false;
 begin
-    begin
-        if tg_op = 'DELETE' then
-            v_user_id := old.id;
-            perform auth_mirror.apply_user_state(
-                old.id, old.email, old.phone, old.is_anonymous,
-                old.raw_user_meta_data, old.raw_app_meta_data, old.email_confirmed_at,
-                old.created_at, old.updated_at, old.deleted_at,
-                true);
-            return null;
-        end if;
+    if tg_op = 'DELETE' then
+        v_user_id := old.id;
+    else
         v_user_id := new.id;
-        if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then
+        -- A new live user with a real version (Supabase writes 0001-01-01T00:00:00Z where a
+        -- time is not known yet; as in 0004, anything before 1000-01-01 is such a placeholder).
+        v_inserting := tg_op = 'INSERT' and new.deleted_at is null
+            and new.updated_at >= '1000-01-01T00:00:00Z'::timestamptz;
+    end if;
+    begin
+        if v_inserting then
+            -- Exactly the row apply_user_state inserts for this state.
             insert into public.users (
                 id, email, phone, is_anonymous, user_metadata, app_metadata,
                 email_confirmed_at, auth_created_at, auth_updated_at, created_at, updated_at
@@ -431,34 +430,45 @@ begin
                 new.id, nullif(new.email, ''), nullif(new.phone, ''),
                 coalesce(new.is_anonymous, false),
                 new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
-                case when new.created_at >= c_no_time then new.created_at end,
+                case when new.created_at >= '1000-01-01T00:00:00Z'::timestamptz then new.created_at end,
                 new.updated_at, now(), now()
-            )
-            on conflict (id) do nothing;
-            if found then
+            );
+        elsif tg_op = 'DELETE' then
+            perform auth_mirror.apply_user_state(
+                old.id, old.email, old.phone, old.is_anonymous,
+                old.raw_user_meta_data, old.raw_app_meta_data, old.email_confirmed_at,
+                old.created_at, old.updated_at, old.deleted_at,
+                true);
+        else
+            perform auth_mirror.apply_user_state(
+                new.id, new.email, new.phone, new.is_anonymous,
+                new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
+                new.created_at, new.updated_at, new.deleted_at,
+                false);
+        end if;
+    exception
+        when unique_violation then
+            if not v_inserting then
+                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);
                 return null;
             end if;
-        end if;
-        perform auth_mirror.apply_user_state(
-            new.id, new.email, new.phone, new.is_anonymous,
-            new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
-            new.created_at, new.updated_at, new.deleted_at,
-            false);
-    exception when others then
-        -- SQLERRM is deliberately not logged: constraint messages quote row values.
-        raise warning 'auth-mirror: mirroring % of auth user % failed (SQLSTATE %); the auth write continues, the reconciler will catch up',
-            tg_op, v_user_id, sqlstate;
-        begin
-            insert into auth_mirror.trigger_errors (user_id, operation, sqlstate)
-            values (v_user_id, tg_op, sqlstate);
-        exception when others then
-            raise warning 'auth-mirror: could not record the failure for auth user % (SQLSTATE %)', v_user_id, sqlstate;
-        end;
+            -- A mirror row is already there: the rule decides.
+            begin
+                perform auth_mirror.apply_user_state(
+                    new.id, new.email, new.phone, new.is_anonymous,
+                    new.raw_user_meta_data, new.raw_app_meta_data, new.email_confirmed_at,
+                    new.created_at, new.updated_at, new.deleted_at,
+                    false);
+            exception when others then
+                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);
+            end;
+        when others then
+            perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);
     end;
     return null; -- AFTER trigger: the return value is ignored
 end
 $function$;
-comment on function auth_mirror.mirror_auth_user() is 'Trigger function on auth.users: mirrors the row into public.users (a new user by a plain insert, anything else via auth_mirror.apply_user_state); never raises.';
+comment on function auth_mirror.mirror_auth_user() is 'Trigger function on auth.users: mirrors the row into public.users (a new user by a plain insert, a conflict and anything else via auth_mirror.apply_user_state); never raises.';
 
 CREATE OR REPLACE FUNCTION auth_mirror.reapply_events(p_event_id bigint[], p_via text, p_kind text[], p_user_id uuid[], p_status text[], p_last_error text[], p_email text[], p_phone text[], p_is_anonymous boolean[], p_user_metadata jsonb[], p_app_metadata jsonb[], p_email_confirmed_at timestamp with time zone[], p_auth_created_at timestamp with time zone[], p_auth_updated_at timestamp with time zone[], p_deleted_at timestamp with time zone[], p_removed boolean[], p_retry_in double precision[])
  RETURNS TABLE(o_event_id bigint, o_tried text, o_status text, o_effect text, o_error text)
@@ -566,6 +576,23 @@ begin
 end
 $function$;
 comment on function auth_mirror.reapply_events(bigint[],text,text[],uuid[],text[],text[],text[],text[],boolean[],jsonb[],jsonb[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],timestamp with time zone[],boolean[],double precision[]) is 'Tries stored (locked) events again for the retry worker or replay, decided as deliveries are; one row per event, in user order.';
+
+CREATE OR REPLACE FUNCTION auth_mirror.record_trigger_error(p_user_id uuid, p_operation text, p_sqlstate text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+    -- SQLERRM is deliberately not logged: constraint messages quote row values.
+    raise warning 'auth-mirror: mirroring % of auth user % failed (SQLSTATE %); the auth write continues, the reconciler will catch up',
+        p_operation, p_user_id, p_sqlstate;
+    insert into auth_mirror.trigger_errors (user_id, operation, sqlstate)
+    values (p_user_id, p_operation, p_sqlstate);
+exception when others then
+    raise warning 'auth-mirror: could not record the failure for auth user % (SQLSTATE %)', p_user_id, sqlstate;
+end
+$function$;
+comment on function auth_mirror.record_trigger_error(uuid,text,text) is 'Called by auth_mirror.mirror_auth_user when mirroring failed: warns (user id and SQLSTATE only) and records the failure in auth_mirror.trigger_errors; never raises.';
 
 CREATE OR REPLACE FUNCTION auth_mirror.revoke_from_api_roles(p_privileges text, p_objects text)
  RETURNS void

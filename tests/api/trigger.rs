@@ -1,4 +1,4 @@
-//! The `auth.users` mirror trigger (migrations/0005; its function's body since 0014), driven
+//! The `auth.users` mirror trigger (migrations/0005; its function's body since 0019), driven
 //! like Supabase Auth drives it: every auth write runs as `supabase_auth_admin`, and the
 //! mirror is checked through SQL.
 
@@ -8,6 +8,7 @@ mod insert_path;
 mod non_superuser;
 mod privileges;
 mod safety;
+mod search_path;
 mod signup;
 mod tombstones;
 

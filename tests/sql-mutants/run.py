@@ -20,10 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APPLY = "migrations/0007_expunge_deleted_users_payloads.sql"
 TRIGGER = "migrations/0005_auth_users_trigger.sql"
-# The trigger function's body since 0014 (0005 keeps its attach and install functions).
-TRIGGER_BODY = "migrations/0014_cheaper_auth_users_trigger.sql"
+# The trigger function's body since 0019 (0005 keeps its attach and install functions).
+TRIGGER_BODY = "migrations/0019_leaner_auth_users_trigger.sql"
 
-# (name, what the mutant breaks, file, [(old, new), ...], test filters that must catch it)
 MUTANTS = [
     ("M1", "apply_user_state never writes", APPLY,
      [("if p_auth_updated_at is null or p_auth_updated_at < c_no_time then", "if true then")],
@@ -105,44 +104,63 @@ MUTANTS = [
      [(") returns text\nlanguage plpgsql\nset search_path = ''",
        ") returns text\nlanguage plpgsql\nsecurity definer\nset search_path = ''")],
      ["trigger::privileges::execute_on_apply_user_state_alone"]),
-    # The trigger's own insert of a new user (0014) must give the row apply_user_state gives.
+    # The trigger's own insert of a new user (0014, 0019) must give the row apply_user_state gives.
     ("M20", "the trigger's insert keeps \"\" email and phone", TRIGGER_BODY,
      [("nullif(new.email, ''), nullif(new.phone, '')", "new.email, new.phone")],
      ["trigger::signup::empty_email_and_phone"]),
     ("M21", "the trigger inserts an inserted deletion as a live row", TRIGGER_BODY,
-     [("if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then",
-       "if tg_op = 'INSERT' and new.updated_at >= c_no_time then")],
+     [("v_inserting := tg_op = 'INSERT' and new.deleted_at is null\n",
+       "v_inserting := tg_op = 'INSERT'\n")],
      ["trigger::insert_path::an_auth_user_inserted_already_deleted"]),
     ("M22", "the trigger's insert writes a placeholder version", TRIGGER_BODY,
-     [("if tg_op = 'INSERT' and new.deleted_at is null and new.updated_at >= c_no_time then",
-       "if tg_op = 'INSERT' and new.deleted_at is null then")],
+     [("new.deleted_at is null\n            and new.updated_at >= '1000-01-01T00:00:00Z'::timestamptz;",
+       "new.deleted_at is null;")],
      ["trigger::signup::a_row_without_a_real_version"]),
     ("M23", "the trigger's insert keeps a placeholder creation time", TRIGGER_BODY,
-     [("case when new.created_at >= c_no_time then new.created_at end", "new.created_at")],
+     [("case when new.created_at >= '1000-01-01T00:00:00Z'::timestamptz then new.created_at end",
+       "new.created_at")],
      ["trigger::insert_path::a_placeholder_creation_time"]),
     ("M24", "an insert of a user already mirrored is not handed to the rule", TRIGGER_BODY,
-     [("            if found then\n                return null;\n            end if;",
-       "            return null;")],
+     [("        when unique_violation then\n            if not v_inserting then",
+       "        when unique_violation then\n            return null;\n            if not v_inserting then")],
      ["trigger::insert_path::an_insert_for_a_user_already_mirrored_with_an_older"]),
     ("M25", "an error in the trigger's insert fails the signup", TRIGGER_BODY,
-     [("    exception when others then\n        -- SQLERRM",
-       "    exception when division_by_zero then\n        -- SQLERRM")],
+     [("        when others then\n            perform auth_mirror.record_trigger_error",
+       "        when division_by_zero then\n            perform auth_mirror.record_trigger_error")],
      ["trigger::safety::failing_mirror"]),
     ("M26", "a failure is recorded without its user", TRIGGER_BODY,
-     [("values (v_user_id, tg_op, sqlstate);", "values (null, tg_op, sqlstate);")],
+     [("values (p_user_id, p_operation, p_sqlstate);", "values (null, p_operation, p_sqlstate);")],
      ["trigger::safety::failing_mirror"]),
     ("M27", "the trigger runs as its caller (supabase_auth_admin)", TRIGGER_BODY,
      [("returns trigger\nlanguage plpgsql\nsecurity definer\n", "returns trigger\nlanguage plpgsql\n")],
      ["trigger::privileges::apply_user_state_runs_as_its_caller"]),
     ("M28", "the trigger's INSERT fallback and UPDATE deliver deletions", TRIGGER_BODY,
-     [("new.created_at, new.updated_at, new.deleted_at,\n            false);",
-       "new.created_at, new.updated_at, new.deleted_at,\n            true);")],
+     [("new.created_at, new.updated_at, new.deleted_at,\n                false);",
+       "new.created_at, new.updated_at, new.deleted_at,\n                true);"),
+      ("new.created_at, new.updated_at, new.deleted_at,\n                    false);",
+       "new.created_at, new.updated_at, new.deleted_at,\n                    true);")],
      ["trigger::insert_path::an_insert_for_a_user_already_mirrored_with_an_older",
       "trigger::signup::email_change"]),
     # The property inserts every generated state as a new auth user (property/new_users.rs).
     ("M29", "the trigger's insert drifts from the rule: every new user is not anonymous", TRIGGER_BODY,
      [("coalesce(new.is_anonymous, false),", "false,")],
      ["convergence::property"]),
+    # 0019: the conflict fallback, failures outside the insert, the search_path.
+    ("M30", "the trigger resolves names through its caller's search_path", TRIGGER_BODY,
+     [("language plpgsql\nsecurity definer\nset search_path = ''\nas", "language plpgsql\nsecurity definer\nas")],
+     ["trigger::search_path"]),
+    ("M31", "a failed fallback to the rule after a conflict is not recorded", TRIGGER_BODY,
+     [("            exception when others then\n                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);",
+       "            exception when others then\n                null;")],
+     ["trigger::insert_path::a_signup_that_violates"]),
+    ("M32", "a unique_violation outside the insert is not recorded", TRIGGER_BODY,
+     [("            if not v_inserting then\n                perform auth_mirror.record_trigger_error(v_user_id, tg_op, sqlstate);\n",
+       "            if not v_inserting then\n")],
+     ["trigger::insert_path::an_update_that_violates"]),
+    ("M33", "the failure recorder stays executable by the API roles", TRIGGER_BODY,
+     [("select auth_mirror.revoke_from_api_roles('execute', 'function auth_mirror.record_trigger_error(uuid, text, text)');",
+       "select 1;")],
+     ["trigger::safety::mirror_functions_are_closed"]),
 ]
 
 

@@ -1,4 +1,4 @@
-//! The INSERT trigger's own path (migrations/0014): a new live user is inserted directly;
+//! The INSERT trigger's own path (migrations/0014, 0019): a new live user is inserted directly;
 //! a user the mirror already holds, and an inserted deletion, still go through the rule.
 
 use serde_json::json;
@@ -115,4 +115,62 @@ async fn a_placeholder_creation_time_is_not_mirrored() {
     assert_eq!(row.auth_created_at, None);
     assert_eq!(row.auth_updated_at, Some(at(T1)));
     assert_eq!(row.email.as_deref(), Some("ada@example.com"));
+}
+
+/// An application's own unique index on `public.users`: a state it rejects is not mirrored.
+async fn add_unique_lower_email_index(pool: &PgPool) {
+    sqlx::query("create unique index test_users_lower_email_key on public.users (lower(email))")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_signup_that_violates_an_applications_unique_index_commits_and_records_the_error() {
+    let db = supabase_database().await;
+    add_unique_lower_email_index(&db.pool).await;
+    let first = Signup::email("ada@example.com", T1);
+    as_auth_admin(&db.pool, &first.sql()).await;
+    // auth.users' own unique index on email is case-sensitive: Supabase Auth lets this in.
+    let second = Signup::email("ADA@example.com", T2);
+
+    as_auth_admin(&db.pool, &second.sql()).await;
+
+    assert!(mirror_row(&db.pool, first.id).await.is_some());
+    assert_eq!(mirror_row(&db.pool, second.id).await, None);
+    assert_eq!(
+        trigger_errors(&db.pool).await,
+        vec![(Some(second.id), "INSERT".to_owned(), "23505".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_violates_an_applications_unique_index_commits_and_records_the_error() {
+    let db = supabase_database().await;
+    add_unique_lower_email_index(&db.pool).await;
+    let ada = Signup::email("ada@example.com", T1);
+    let bob = Signup::email("bob@example.com", T1);
+    as_auth_admin(&db.pool, &format!("{} {}", ada.sql(), bob.sql())).await;
+
+    as_auth_admin(
+        &db.pool,
+        &format!(
+            "update users set email = 'ADA@example.com', updated_at = '{T2}' where id = '{}'",
+            bob.id
+        ),
+    )
+    .await;
+
+    let email: String = sqlx::query_scalar("select email from auth.users where id = $1")
+        .bind(bob.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "ADA@example.com", "the auth update must commit");
+    let row = mirror_row(&db.pool, bob.id).await.expect("mirrored");
+    assert_eq!(row.email.as_deref(), Some("bob@example.com"));
+    assert_eq!(
+        trigger_errors(&db.pool).await,
+        vec![(Some(bob.id), "UPDATE".to_owned(), "23505".to_owned())]
+    );
 }

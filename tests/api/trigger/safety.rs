@@ -91,6 +91,7 @@ async fn mirror_functions_are_closed_to_api_roles_and_auth_admin_has_no_rights_o
              timestamptz, timestamptz, timestamptz, boolean)",
             false,
         ),
+        ("auth_mirror.record_trigger_error(uuid, text, text)", false),
     ] {
         let (definer, config, public, anon, authenticated): (bool, Vec<String>, bool, bool, bool) =
             sqlx::query_as(
