@@ -86,7 +86,7 @@ pub struct EventRow {
     pub payload_expunged: bool,
     pub payload: Option<Vec<u8>>,
 }
-crate::from_row!(EventRow {
+from_row!(EventRow {
     summary: flatten,
     webhook_id,
     signed_at,

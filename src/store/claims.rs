@@ -24,7 +24,7 @@ pub struct ClaimedEvent {
     /// NULL once expunged.
     pub payload: Option<Vec<u8>>,
 }
-crate::from_row!(ClaimedEvent {
+from_row!(ClaimedEvent {
     id,
     source,
     kind,

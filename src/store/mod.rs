@@ -1,5 +1,9 @@
 //! Storage: every SQL statement of the service lives under this module.
 
+// First: its `from_row!` is in scope (by name) in every module declared after it.
+#[macro_use]
+mod rows;
+
 pub mod admin_events;
 pub mod admin_sessions;
 pub mod bootstrap;
@@ -13,7 +17,6 @@ pub mod pool;
 pub mod readiness;
 pub mod reconcile;
 pub mod retention;
-mod rows;
 pub mod schema;
 pub mod stats;
 

@@ -4,7 +4,7 @@
 //! proc-macros compile a second copy of sqlx-postgres, rustls, ring and tokio for the build
 //! host (about a quarter of a fresh `cargo build` on 2 cores; see `build.rs`).
 
-/// `from_row!(Type { field, other: flatten })` implements `sqlx::FromRow` for `Type`: each
+/// `from_row!(Type { field, other: flatten })` (by name in `store`, `auth_mirror::from_row!` elsewhere) implements `sqlx::FromRow` for `Type`: each
 /// field is read from the column of its name; a `flatten` field is read from the same row by
 /// its own `FromRow`.
 #[macro_export]

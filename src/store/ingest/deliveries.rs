@@ -69,7 +69,7 @@ struct IngestedRow {
     o_kind: String,
     o_error: Option<String>,
 }
-crate::from_row!(IngestedRow {
+from_row!(IngestedRow {
     o_event_id,
     o_stored,
     o_status,

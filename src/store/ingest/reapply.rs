@@ -78,7 +78,7 @@ struct ReappliedRow {
     o_effect: Option<String>,
     o_error: Option<String>,
 }
-crate::from_row!(ReappliedRow {
+from_row!(ReappliedRow {
     o_event_id,
     o_tried,
     o_status,

@@ -16,7 +16,7 @@ pub struct Checkpoint {
     pub covered: i64,
     pub last_total: i64,
 }
-crate::from_row!(Checkpoint {
+from_row!(Checkpoint {
     per_page,
     covered,
     last_total

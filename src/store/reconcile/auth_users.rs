@@ -86,7 +86,7 @@ pub struct TriggerErrorsApplied {
     /// Errors marked resolved.
     pub resolved: i64,
 }
-crate::from_row!(TriggerErrorsApplied {
+from_row!(TriggerErrorsApplied {
     effects: flatten,
     rewritten,
     resolved
@@ -170,7 +170,7 @@ struct BatchRow {
     users: i64,
     last_id: Option<Uuid>,
 }
-crate::from_row!(BatchRow {
+from_row!(BatchRow {
     effects: flatten,
     users,
     last_id

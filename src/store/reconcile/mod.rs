@@ -23,7 +23,7 @@ pub struct Effects {
     /// States without a real version (`updated_at` unset), which never write.
     pub unversioned: i64,
 }
-crate::from_row!(Effects {
+from_row!(Effects {
     created,
     updated,
     unchanged,
