@@ -1,7 +1,7 @@
 //! Running the `auth-mirror` binary as a process: an empty environment (but `PATH`), a
 //! temporary folder as working and data folder, and a time limit.
 
-// Shared by tests/cli.rs and tests/deploy.rs; each uses part of it.
+// Shared by tests/cli/ and tests/deploy/; each uses part of it.
 #![allow(dead_code)]
 
 use std::os::unix::fs::PermissionsExt as _;

@@ -1,6 +1,6 @@
 //! A running `auth-mirror serve` as a child process, its output collected line by line.
 
-// Shared by tests/cli.rs and tests/deploy.rs; each uses part of it.
+// Shared by tests/cli/ and tests/deploy/; each uses part of it.
 #![allow(dead_code)]
 
 use std::net::{Ipv4Addr, TcpListener};

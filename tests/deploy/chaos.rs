@@ -14,9 +14,9 @@ use auth_mirror::webhook::WebhookSecrets;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
+use crate::cli::process::sandbox;
+use crate::cli::service::Service;
 use crate::payloads::{hook, hook_user};
-use crate::process::sandbox;
-use crate::service::Service;
 
 const DEADLINE_MS: u64 = 1_000;
 /// Scheduling slack on a busy CI machine.

@@ -8,8 +8,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use uuid::Uuid;
 
-use crate::running::Running;
-use crate::shutdown::{load_until_answered, post_signup};
+use crate::deploy::running::Running;
+use crate::deploy::shutdown::{load_until_answered, post_signup};
 
 const WORKERS: usize = 8;
 

@@ -1,7 +1,9 @@
 //! The `Dockerfile` against the binary (deploy/image-check.sh builds and runs the image itself,
 //! with Docker): what it copies, runs and exposes, and as whom.
 
-use crate::files::{self, dockerfile_stages, effective_setting, fly_toml, last, subcommands};
+use crate::deploy::files::{
+    self, dockerfile_stages, effective_setting, fly_toml, last, subcommands,
+};
 
 #[test]
 fn the_image_runs_the_cargo_binary_as_a_non_root_user_on_flys_port() {

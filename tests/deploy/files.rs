@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::process::BINARY;
+use crate::cli::process::BINARY;
 
 /// The name cargo gives the binary (what a Dockerfile must copy and run).
 pub fn binary_name() -> String {

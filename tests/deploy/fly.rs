@@ -1,11 +1,11 @@
 //! `fly.toml` against the binary: the release command runs, the app then starts with Fly's
 //! environment and answers the checks, the ports agree, the kill timeout covers the shutdown.
 
-use crate::files::{self, effective_setting, fly_env, fly_toml, kill_timeout_seconds};
-use crate::process::{auth_mirror, run, sandbox, stderr};
-use crate::running::database_url;
-use crate::server::{Setup, TestDatabase};
-use crate::service::{free_port, Service};
+use crate::cli::process::{auth_mirror, run, sandbox, stderr};
+use crate::cli::service::{free_port, Service};
+use crate::deploy::files::{self, effective_setting, fly_env, fly_toml, kill_timeout_seconds};
+use crate::deploy::running::database_url;
+use crate::helpers::{Setup, TestDatabase};
 
 fn http_service(fly: &toml::Table) -> &toml::Table {
     fly["http_service"].as_table().expect("[http_service]")

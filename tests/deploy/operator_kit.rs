@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use auth_mirror::webhook::WebhookSecrets;
 
-use crate::files::repository_file;
-use crate::running::Running;
+use crate::deploy::files::repository_file;
+use crate::deploy::running::Running;
 
 const KIT: [&str; 3] = [
     "deploy/alerts.yml",

@@ -3,9 +3,9 @@
 
 use auth_mirror::webhook::WebhookSecrets;
 
-use crate::process::sandbox;
-use crate::server::{Setup, TestDatabase};
-use crate::service::Service;
+use crate::cli::process::sandbox;
+use crate::cli::service::Service;
+use crate::helpers::{Setup, TestDatabase};
 
 /// A running service, its database and its secret.
 pub struct Running {

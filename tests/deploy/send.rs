@@ -1,9 +1,9 @@
 //! `auth-mirror send` against a running instance: applied (or a documented no-op) means exit 0
 //! and a stored event; anything else, a failed apply included, exits non-zero and says why.
 
-use crate::process::{auth_mirror, run, sandbox, stderr, stdout};
-use crate::running::Running;
-use crate::service::Service;
+use crate::cli::process::{auth_mirror, run, sandbox, stderr, stdout};
+use crate::cli::service::Service;
+use crate::deploy::running::Running;
 
 /// `auth-mirror send <args>` with `WEBHOOK_SECRETS` set to `secret`.
 async fn send(running: &Running, secret: &str, args: &[&str]) -> std::process::Output {

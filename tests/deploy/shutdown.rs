@@ -12,8 +12,8 @@ use nix::unistd::Pid;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::deploy::running::Running;
 use crate::payloads;
-use crate::running::Running;
 
 const SHUTDOWN_TIMEOUT_SECONDS: u64 = 10;
 

@@ -11,11 +11,11 @@ use std::process::Command;
 
 use auth_mirror::webhook::WebhookSecrets;
 
-use crate::docker::entrypoint_service_uid;
-use crate::process::{command_in, run, sandbox, stderr, BINARY};
-use crate::running::database_url;
-use crate::server::{Setup, TestDatabase};
-use crate::service::{free_port, Service};
+use crate::cli::process::{command_in, run, sandbox, stderr, BINARY};
+use crate::cli::service::{free_port, Service};
+use crate::deploy::docker::entrypoint_service_uid;
+use crate::deploy::running::database_url;
+use crate::helpers::{Setup, TestDatabase};
 
 /// `nobody`: who runs the binary when the tests run as root, which may write anywhere.
 const NOBODY: u32 = 65534;

@@ -4,27 +4,16 @@
 //! environment (but `PATH`), a temporary folder as working and data folder, and a time limit. Beside
 //! them, `architecture`: the layers of the source the binary is built from.
 
-// A crate root looks for modules beside itself; these live in `tests/cli/` (process.rs is
-// shared with tests/deploy.rs).
-#[path = "cli/admin.rs"]
+// process.rs and service.rs serve tests/deploy too.
 mod admin;
-#[path = "cli/architecture/mod.rs"]
 mod architecture;
-#[path = "cli/cluster.rs"]
 mod cluster;
-#[path = "cli/lifecycle.rs"]
 mod lifecycle;
-#[path = "cli/logs.rs"]
 mod logs;
-#[path = "cli/messages.rs"]
 mod messages;
-#[path = "cli/process.rs"]
-mod process;
-#[path = "cli/readme.rs"]
+pub(crate) mod process;
 mod readme;
-#[path = "cli/service.rs"]
-mod service;
-#[path = "cli/tour.rs"]
+pub(crate) mod service;
 mod tour;
 
 use auth_mirror::webhook::WebhookSecrets;

@@ -1,6 +1,7 @@
-//! Black-box tests: the real application on a real socket, against a real PostgreSQL.
+//! Black-box tests: the real application on a real socket, against a real PostgreSQL. Its
+//! harness (`helpers`, `payloads`) serves the other parts of the suite too.
 
-mod admin;
+pub(crate) mod admin;
 mod alert_metrics;
 mod binary;
 mod convergence;
@@ -11,7 +12,7 @@ mod exact_metadata;
 mod failures;
 mod group_commit;
 mod health;
-mod helpers;
+pub(crate) mod helpers;
 mod hostile;
 mod intake;
 mod load_generator;
@@ -20,12 +21,12 @@ mod mirror_auth_hook;
 mod mirror_auth_more;
 mod mirror_db_event;
 mod outcome_headers;
-mod payloads;
+pub(crate) mod payloads;
 mod personal_data;
 mod prisma;
 mod reconcile;
 mod schema;
 mod seed_migration;
-mod signature;
+pub(crate) mod signature;
 mod spool;
 mod trigger;
