@@ -3,7 +3,7 @@
 # Stages: chef (the toolchain and cargo-chef) -> planner (the dependency recipe) -> builder
 # (dependencies in their own cached layer, then the release binary) -> runtime (Debian slim,
 # CA certificates, a non-root user, the one binary and its entrypoint). The migrations are
-# compiled into the binary (sqlx::migrate!), so nothing else is copied.
+# compiled into the binary (build.rs embeds migrations/), so nothing else is copied.
 #
 # `deploy/image-check.sh` builds this file unchanged and runs the image as Fly does.
 #
