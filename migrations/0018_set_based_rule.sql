@@ -115,6 +115,9 @@ declare
     -- Every user has one state: no reduction to compute.
     v_single   boolean;
 begin
+    if coalesce(cardinality(p_id), 0) = 0 then
+        return;
+    end if;
     if array_position(p_id, null) is not null then
         raise exception 'auth_mirror.apply_states: every id must be set'
             using errcode = 'null_value_not_allowed';
