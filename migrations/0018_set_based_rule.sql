@@ -547,3 +547,231 @@ $function$;
 
 comment on function auth_mirror.ingest_deliveries is
     'Stores and applies a batch of verified deliveries: its states in one call of auth_mirror.apply_states (each on its own only if that fails); one row per delivery.';
+
+-- Stored events tried again (0017), their states applied in one call of the rule: as a batch of
+-- deliveries, each state on its own only if that call fails. What each event comes to, and
+-- how its row is marked, is unchanged (one update per event, by its id: the caller holds
+-- their locks).
+create or replace function auth_mirror.reapply_events(
+    p_event_id           bigint[],
+    p_via                text,
+    p_kind               text[],
+    p_user_id            uuid[],
+    p_status             text[],
+    p_last_error         text[],
+    p_email              text[],
+    p_phone              text[],
+    p_is_anonymous       boolean[],
+    p_user_metadata      jsonb[],
+    p_app_metadata       jsonb[],
+    p_email_confirmed_at timestamptz[],
+    p_auth_created_at    timestamptz[],
+    p_auth_updated_at    timestamptz[],
+    p_deleted_at         timestamptz[],
+    p_removed            boolean[],
+    p_retry_in           float8[]
+) returns table (
+    o_event_id bigint,
+    o_tried    text,
+    o_status   text,
+    o_effect   text,
+    o_error    text
+)
+language plpgsql
+set search_path = ''
+set enable_seqscan = off
+as $function$
+declare
+    -- The events whose payload was expunged before this try (nothing to try).
+    v_expunged  bigint[];
+    -- The states to apply (planned 'applied', payload not expunged), by user then event.
+    v_todo      bigint[];
+    v_id        uuid[];
+    v_email     text[];
+    v_phone     text[];
+    v_anonymous boolean[];
+    v_user_meta jsonb[];
+    v_app_meta  jsonb[];
+    v_confirmed timestamptz[];
+    v_created   timestamptz[];
+    v_version   timestamptz[];
+    v_deleted   timestamptz[];
+    v_removed   boolean[];
+    v_retry_in  float8[];
+    -- What each of them came to.
+    v_done      bigint[];
+    v_done_status text[];
+    v_done_effect text[];
+    v_done_error  text[];
+    v_done_next   timestamptz[];
+    v_state   record;
+    v_event   record;
+    v_tried   record;
+    v_status  text;
+    v_effect  text;
+    v_error   text;
+    v_next    timestamptz;
+    v_user    uuid;
+    v_tombstone boolean;
+begin
+    if p_via not in ('retry', 'replay') then
+        raise exception 'auth_mirror.reapply_events: p_via must be retry or replay'
+            using errcode = 'invalid_parameter_value';
+    end if;
+
+    -- Read once, before anything is applied: applying a deletion expunges the payloads of
+    -- the user's events, these included, and each is still tried as it was handed over.
+    select coalesce(array_agg(d.event_id), '{}') into v_expunged
+      from unnest(p_event_id) as d(event_id)
+      cross join lateral (
+          select e.payload is null as expunged from auth_mirror.events e
+           where e.id = d.event_id
+           limit 1
+      ) as e
+     where e.expunged;
+
+    select array_agg(x.event_id), array_agg(x.id), array_agg(x.email), array_agg(x.phone),
+           array_agg(x.is_anonymous), array_agg(x.user_metadata), array_agg(x.app_metadata),
+           array_agg(x.email_confirmed_at), array_agg(x.auth_created_at),
+           array_agg(x.auth_updated_at), array_agg(x.deleted_at), array_agg(x.removed),
+           array_agg(x.retry_in)
+      into v_todo, v_id, v_email, v_phone, v_anonymous, v_user_meta, v_app_meta, v_confirmed,
+           v_created, v_version, v_deleted, v_removed, v_retry_in
+      from (
+          select d.*
+            from unnest(p_event_id, p_status, p_user_id, p_email, p_phone, p_is_anonymous,
+                        p_user_metadata, p_app_metadata, p_email_confirmed_at, p_auth_created_at,
+                        p_auth_updated_at, p_deleted_at, p_removed, p_retry_in)
+                 as d(event_id, planned, id, email, phone, is_anonymous, user_metadata,
+                      app_metadata, email_confirmed_at, auth_created_at, auth_updated_at,
+                      deleted_at, removed, retry_in)
+           where d.planned = 'applied' and d.event_id <> all (v_expunged)
+           order by d.id, d.event_id
+      ) as x;
+
+    if v_todo is not null then
+        begin
+            select array_agg(t.event_id), array_agg('applied'::text), array_agg(a.o_effect),
+                   array_agg(null::text), array_agg(null::timestamptz)
+              into v_done, v_done_status, v_done_effect, v_done_error, v_done_next
+              from auth_mirror.apply_states(v_id, v_email, v_phone, v_anonymous, v_user_meta,
+                                            v_app_meta, v_confirmed, v_created, v_version,
+                                            v_deleted, v_removed) as a
+              join unnest(v_todo) with ordinality as t(event_id, position)
+                on t.position = a.o_ordinal;
+        exception when others then
+            v_done := '{}'; v_done_status := '{}'; v_done_effect := '{}';
+            v_done_error := '{}'; v_done_next := '{}';
+            for v_state in
+                select t.*
+                  from unnest(v_todo, v_id, v_email, v_phone, v_anonymous, v_user_meta,
+                              v_app_meta, v_confirmed, v_created, v_version, v_deleted,
+                              v_removed, v_retry_in)
+                       as t(event_id, id, email, phone, is_anonymous, user_metadata,
+                            app_metadata, email_confirmed_at, auth_created_at, auth_updated_at,
+                            deleted_at, removed, retry_in)
+            loop
+                select * into v_tried from auth_mirror.try_apply(
+                    v_state.id, v_state.email, v_state.phone, v_state.is_anonymous,
+                    v_state.user_metadata, v_state.app_metadata, v_state.email_confirmed_at,
+                    v_state.auth_created_at, v_state.auth_updated_at, v_state.deleted_at,
+                    v_state.removed, v_state.retry_in);
+                v_done := v_done || v_state.event_id;
+                v_done_status := v_done_status || v_tried.o_status;
+                v_done_effect := v_done_effect || v_tried.o_effect;
+                v_done_error := v_done_error || v_tried.o_error;
+                v_done_next := v_done_next || v_tried.o_next_attempt_at;
+            end loop;
+        end;
+    end if;
+
+    for v_event in
+        select d.*, d.event_id = any (v_expunged) as expunged, e.stored_user_id,
+               done.status as done_status,
+               done.effect as done_effect, done.error as done_error,
+               done.next_attempt_at as done_next
+          from unnest(p_event_id, p_kind, p_user_id, p_status, p_last_error)
+               as d(event_id, kind, user_id, planned, last_error)
+          cross join lateral (
+              select e.user_id as stored_user_id
+                from auth_mirror.events e
+               where e.id = d.event_id
+               limit 1
+          ) as e
+          left join unnest(v_done, v_done_status, v_done_effect, v_done_error, v_done_next)
+               as done(event_id, status, effect, error, next_attempt_at)
+               on done.event_id = d.event_id
+         -- One lock order for every writer: by user, then by event.
+         order by coalesce(d.user_id, e.stored_user_id), d.event_id
+    loop
+        v_effect := null;
+        v_error := null;
+        v_next := null;
+        if v_event.expunged then
+            if p_via = 'retry' then
+                update auth_mirror.events e
+                   set status = 'dead', next_attempt_at = null,
+                       last_error = 'payload expunged; cannot be applied',
+                       attempts = e.attempts + 1, updated_at = now(), last_attempt_at = now()
+                 where e.id = v_event.event_id
+                returning e.status, e.effect, e.last_error
+                     into o_status, o_effect, o_error;
+            else
+                select e.status, e.effect, e.last_error into o_status, o_effect, o_error
+                  from auth_mirror.events e where e.id = v_event.event_id;
+            end if;
+            o_event_id := v_event.event_id;
+            o_tried := 'expunged';
+            return next;
+            continue;
+        end if;
+
+        if v_event.planned = 'applied' then
+            v_status := v_event.done_status;
+            v_effect := v_event.done_effect;
+            v_error := v_event.done_error;
+            v_next := v_event.done_next;
+        elsif v_event.planned = 'ignored' then
+            v_status := 'ignored';
+        else
+            -- The payload does not parse: the same parser will not change its mind on a
+            -- schedule; a replay (after a fix) tries it again.
+            v_status := 'failed';
+            v_error := v_event.last_error;
+        end if;
+
+        v_user := coalesce(v_event.user_id, v_event.stored_user_id);
+        v_tombstone := v_user is not null and exists (
+            select 1 from public.users u where u.id = v_user and u.deleted_at is not null);
+
+        update auth_mirror.events e
+           set status = case when p_via = 'replay' and v_status in ('failed', 'dead')
+                             then e.status else v_status end,
+               next_attempt_at = case when p_via = 'replay' and v_status in ('failed', 'dead')
+                                      then e.next_attempt_at else v_next end,
+               effect = case when v_status = 'applied' then v_effect else e.effect end,
+               applied_via = case when v_status in ('applied', 'ignored') then p_via
+                                  else e.applied_via end,
+               kind = case when e.kind = 'unparsed' and v_event.planned <> 'failed'
+                           then v_event.kind else e.kind end,
+               user_id = case when e.kind = 'unparsed' and v_event.planned <> 'failed'
+                              then v_event.user_id else e.user_id end,
+               payload = case when v_tombstone then null else e.payload end,
+               last_error = case when v_tombstone
+                                 then auth_mirror.expunge_note(v_status, v_error)
+                                 else v_error end,
+               attempts = e.attempts + 1,
+               updated_at = now(),
+               last_attempt_at = now()
+         where e.id = v_event.event_id
+        returning e.status, e.effect into o_status, o_effect;
+        o_event_id := v_event.event_id;
+        o_tried := v_status;
+        o_error := v_error;
+        return next;
+    end loop;
+end
+$function$;
+
+comment on function auth_mirror.reapply_events is
+    'Tries stored (locked) events again for the retry worker or replay: their states in one call of auth_mirror.apply_states (each on its own only if that fails); one row per event, in user order.';
