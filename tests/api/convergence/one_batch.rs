@@ -173,3 +173,26 @@ async fn a_batch_writes_each_user_once_and_reports_the_write_on_the_state_it_wro
     assert_eq!(ada_row.email.as_deref(), Some("ada.l@corp.test"));
     assert_eq!(ada_row.auth_updated_at, Some(at(T2)));
 }
+
+#[tokio::test]
+async fn a_later_state_without_metadata_keeps_the_metadata_of_an_earlier_state_of_its_batch() {
+    let db = TestDatabase::create(Setup::default()).await;
+    let ada = Uuid::new_v4();
+    let mut stored = live(ada, "a0", "ada@corp.test", T0);
+    stored.user_metadata = Some(json!({"name": "stored"}));
+    ingest(&db.pool, &[stored]).await;
+    let mut newest = live(ada, "a2", "ada@corp.test", T2);
+    newest.user_metadata = None;
+
+    // One by one: the T1 state writes its metadata, the T2 state keeps it. The stored row's
+    // metadata must not come back.
+    let answers = ingest(&db.pool, &[live(ada, "a1", "ada@corp.test", T1), newest]).await;
+
+    assert_eq!(
+        answers,
+        [answer("applied", "updated"), answer("applied", "updated")]
+    );
+    let row = mirror_row(&db.pool, ada).await.expect("ada is mirrored");
+    assert_eq!(row.user_metadata, Some(json!({"name": "ada@corp.test"})));
+    assert_eq!(row.auth_updated_at, Some(at(T2)));
+}
