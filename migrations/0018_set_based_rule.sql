@@ -124,7 +124,8 @@ begin
         raise exception 'auth_mirror.apply_states: every id must be set'
             using errcode = 'null_value_not_allowed';
     end if;
-    v_single := cardinality(p_id) = (select count(distinct i) from unnest(p_id) as i);
+    v_single := cardinality(p_id) = 1
+        or cardinality(p_id) = (select count(distinct i) from unnest(p_id) as i);
     if v_single then
         -- Every user has one state (a reconcile, most batches): each state is its user's
         -- candidate, written as the general case below writes a candidate (keep the two
