@@ -196,3 +196,38 @@ async fn a_later_state_without_metadata_keeps_the_metadata_of_an_earlier_state_o
     assert_eq!(row.user_metadata, Some(json!({"name": "ada@corp.test"})));
     assert_eq!(row.auth_updated_at, Some(at(T2)));
 }
+
+#[tokio::test]
+async fn a_state_that_meets_a_tombstone_expunges_the_payloads_of_its_users_events() {
+    let db = TestDatabase::create(Setup::default()).await;
+    let ada = Uuid::new_v4();
+    ingest(&db.pool, &[live(ada, "a1", "ada@corp.test", T1)]).await;
+    // A tombstone the rule did not write (a restored backup, a row made by hand): its user's
+    // payloads are still there.
+    sqlx::query(
+        "update public.users set email = null, user_metadata = null, app_metadata = null, \
+                deleted_at = $2, auth_updated_at = $2 \
+          where id = $1",
+    )
+    .bind(ada)
+    .bind(at(T2))
+    .execute(&db.pool)
+    .await
+    .expect("make a tombstone by hand");
+
+    let answers = ingest(&db.pool, &[live(ada, "a0", "ada@corp.test", T0)]).await;
+
+    assert_eq!(answers, [answer("applied", "stale")]);
+    let payloads: Vec<bool> = sqlx::query_scalar(
+        "select payload is not null from auth_mirror.events where user_id = $1 order by id",
+    )
+    .bind(ada)
+    .fetch_all(&db.pool)
+    .await
+    .expect("read events");
+    assert_eq!(
+        payloads,
+        [false, false],
+        "no payload of a deleted user is kept"
+    );
+}
