@@ -26,12 +26,18 @@ TRIGGER = "migrations/0005_auth_users_trigger.sql"
 TRIGGER_BODY = "migrations/0014_cheaper_auth_users_trigger.sql"
 
 # (name, what the mutant breaks, file, [(old, new), ...], test filters that must catch it)
+# apply_states writes in two places (every user with one state, and the general reduction):
+# a mutant of the rule edits both.
 MUTANTS = [
     ("M1", "the rule never writes", APPLY,
-     [("coalesce(d.version >= c_no_time, false) as versioned", "false as versioned")],
+     [("coalesce(d.version >= c_no_time, false) as versioned", "false as versioned"),
+      ("where s.version >= c_no_time", "where false")],
      ["convergence::property"]),
     ("M2", "a placeholder version (0001-01-01) writes", APPLY,
-     [("coalesce(d.version >= c_no_time, false) as versioned", "d.version is not null as versioned")],
+     [("coalesce(d.version >= c_no_time, false) as versioned", "d.version is not null as versioned"),
+      ("where s.version >= c_no_time", "where s.version is not null"),
+      ("when not coalesce(d.version >= c_no_time, false) then 'unversioned'",
+       "when d.version is null then 'unversioned'")],
      ["trigger::signup::a_row_without_a_real_version"]),
     ("M3", "equal-version deletions: the LATER deletion time wins", APPLY,
      [("or (p_version = p_stored_version and p_deleted_at <= p_stored_deleted_at)",
@@ -52,7 +58,11 @@ MUTANTS = [
      [("case when not s.deletion then nullif(s.email, '') end",
        "case when not s.deletion then s.email end"),
       ("case when not s.deletion then nullif(s.phone, '') end",
-       "case when not s.deletion then s.phone end")],
+       "case when not s.deletion then s.phone end"),
+      ("case when not d.deletion then nullif(d.email, '') end",
+       "case when not d.deletion then d.email end"),
+      ("case when not d.deletion then nullif(d.phone, '') end",
+       "case when not d.deletion then d.phone end")],
      # Since 0014 the trigger inserts a new user itself, and the HTTP path drops "" before
      # calling the function: the trigger's UPDATE path is where this shows.
      ["trigger::signup::an_update_that_empties_email_and_phone"]),
