@@ -1,7 +1,9 @@
 # The service and the load generator for the bench/ scripts (sourced, not run).
 #
 #   build_binaries                    release `auth-mirror` and the load generator (benches/load);
-#                                     sets SERVICE and LOAD to their paths
+#                                     sets SERVICE and LOAD to their paths (SERVICE_BIN, if set,
+#                                     is the service to run instead: an earlier build, to
+#                                     compare before and after in one session)
 #   start_service URL SECRET PORT LOG `auth-mirror serve` on 127.0.0.1:PORT against URL, output
 #                                     appended to LOG, waits until /readyz; sets SERVICE_PID
 #   stop_service                      stops it (call it from the script's EXIT trap too)
@@ -12,7 +14,7 @@ build_binaries() {
     (cd "$root" && cargo build --release --quiet --bin auth-mirror)
     LOAD=$(cd "$root" && cargo bench --bench load --no-run --message-format=json 2>/dev/null |
         jq -r 'select(.executable != null and .target.name == "load") | .executable')
-    SERVICE=$root/target/release/auth-mirror
+    SERVICE=${SERVICE_BIN:-$root/target/release/auth-mirror}
 }
 
 SERVICE_PID=

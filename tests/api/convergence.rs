@@ -3,4 +3,5 @@
 
 mod concurrent_copies;
 mod creation_time;
+pub mod one_batch;
 mod property;

@@ -6,7 +6,7 @@
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Effects, COUNT_EFFECTS, ORPHAN_DELETION};
+use super::{Effects, APPLY_STATES, COUNT_EFFECTS, ORPHAN_DELETION, STATE_COLUMNS};
 use crate::domain::UserState;
 
 /// The checkpoint of an unfinished listing.
@@ -22,7 +22,7 @@ from_row!(Checkpoint {
     last_total
 });
 
-/// Applies `states` with `auth_mirror.apply_user_state`, in one statement, in user-id order.
+/// Applies `states` with `auth_mirror.apply_states`, in one statement, in user-id order.
 pub async fn apply_states(
     connection: &mut PgConnection,
     states: &[UserState],
@@ -35,17 +35,17 @@ pub async fn apply_states(
     by_user.sort_by_key(|state| state.id);
     let states = by_user.as_slice();
     let sql = format!(
-        "with applied as (
-             select s.id, s.removed or s.deleted_at is not null as deletion,
-                    auth_mirror.apply_user_state(s.id, s.email, s.phone, s.is_anonymous,
-                        s.user_metadata, s.app_metadata, s.email_confirmed_at, s.created_at,
-                        s.updated_at, s.deleted_at, s.removed) as effect
+        "with states ({STATE_COLUMNS}) as (
+             select s.n, s.id, s.email, s.phone, s.is_anonymous, s.user_metadata,
+                    s.app_metadata, s.email_confirmed_at, s.created_at, s.updated_at,
+                    s.deleted_at, s.removed
                from unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[],
                            $6::jsonb[], $7::timestamptz[], $8::timestamptz[],
                            $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+                    with ordinality
                  as s(id, email, phone, is_anonymous, user_metadata, app_metadata,
-                      email_confirmed_at, created_at, updated_at, deleted_at, removed)
-         )
+                      email_confirmed_at, created_at, updated_at, deleted_at, removed, n)
+         ), {APPLY_STATES}
          select {COUNT_EFFECTS} from applied"
     );
     sqlx::query_as(&sql)
@@ -77,11 +77,11 @@ pub async fn tombstone(
     ids: &[Uuid],
 ) -> Result<Effects, sqlx::Error> {
     let sql = format!(
-        "with applied as (
-             select u.id, true as deletion, auth_mirror.apply_user_state({ORPHAN_DELETION}) as effect
+        "with states ({STATE_COLUMNS}) as (
+             select row_number() over (order by u.id), {ORPHAN_DELETION}
                from public.users u
               where u.id = any($1) and u.deleted_at is null
-         )
+         ), {APPLY_STATES}
          select {COUNT_EFFECTS} from applied"
     );
     sqlx::query_as(&sql).bind(ids).fetch_one(connection).await

@@ -1,10 +1,10 @@
-//! Reconciling from `auth.users` in the same database: every user goes through
-//! `auth_mirror.apply_user_state`, the one convergence rule, thousands per statement.
+//! Reconciling from `auth.users` in the same database: thousands of users per statement, all
+//! handed to `auth_mirror.apply_states`, the one convergence rule, in one call.
 
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Batch, Effects, COUNT_EFFECTS, ORPHAN_DELETION};
+use super::{Batch, Effects, APPLY_STATES, COUNT_EFFECTS, ORPHAN_DELETION, STATE_COLUMNS};
 
 /// An auth.users row `a` as the rule's arguments (`p_removed` = false: the row exists; a
 /// soft-deleted user's `deleted_at` makes it a deletion).
@@ -29,14 +29,12 @@ pub async fn apply_auth_users(
               where ($1::uuid is null or a.id > $1) and ($2::uuid is null or a.id < $2)
               order by a.id
               limit $3
-         ), batch as (
-             select a.id, a.deleted_at is not null as deletion,
-                    auth_mirror.apply_user_state({AUTH_USER_STATE}) as effect
-               from picked a
-         )
+         ), states ({STATE_COLUMNS}) as (
+             select row_number() over (order by a.id), {AUTH_USER_STATE} from picked a
+         ), {APPLY_STATES}
          select {COUNT_EFFECTS}, count(*) as users,
-                (select id from batch order by id desc limit 1) as last_id
-           from batch"
+                (select id from picked order by id desc limit 1) as last_id
+           from applied"
     );
     let row: BatchRow = sqlx::query_as(&sql)
         .bind(after)
@@ -61,13 +59,12 @@ pub async fn tombstone_orphans(
                 and not exists (select 1 from auth.users a where a.id = u.id)
               order by u.id
               limit $2
-         ), batch as (
-             select u.id, true as deletion, auth_mirror.apply_user_state({ORPHAN_DELETION}) as effect
-               from picked u
-         )
+         ), states ({STATE_COLUMNS}) as (
+             select row_number() over (order by u.id), {ORPHAN_DELETION} from picked u
+         ), {APPLY_STATES}
          select {COUNT_EFFECTS}, count(*) as users,
-                (select id from batch order by id desc limit 1) as last_id
-           from batch"
+                (select id from picked order by id desc limit 1) as last_id
+           from applied"
     );
     let row: BatchRow = sqlx::query_as(&sql)
         .bind(after)
@@ -101,16 +98,18 @@ pub async fn apply_trigger_errors(
         "with pending as (
              select distinct user_id from auth_mirror.trigger_errors
               where resolved_at is null and user_id is not null
-         ), applied as (
-             select a.id, a.deleted_at is not null as deletion, true as in_auth,
-                    auth_mirror.apply_user_state({AUTH_USER_STATE}) as effect
-               from auth.users a join pending p on p.user_id = a.id
-             union all
-             select u.id, true, false, auth_mirror.apply_user_state({ORPHAN_DELETION})
-               from public.users u join pending p on p.user_id = u.id
-              where u.deleted_at is null
-                and not exists (select 1 from auth.users a where a.id = u.id)
-         ), resolved as (
+         ), states ({STATE_COLUMNS}, in_auth) as (
+             select row_number() over (order by x.id), x.*
+               from (
+                   select {AUTH_USER_STATE}, true
+                     from auth.users a join pending p on p.user_id = a.id
+                   union all
+                   select {ORPHAN_DELETION}, false
+                     from public.users u join pending p on p.user_id = u.id
+                    where u.deleted_at is null
+                      and not exists (select 1 from auth.users a where a.id = u.id)
+               ) as x (id)
+         ), {APPLY_STATES}, resolved as (
              update auth_mirror.trigger_errors e set resolved_at = now()
               where e.resolved_at is null and e.user_id in (select user_id from pending)
              returning 1

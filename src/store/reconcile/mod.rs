@@ -1,5 +1,6 @@
-//! The reconciler's SQL. Every state goes through `auth_mirror.apply_user_state`, the one
-//! convergence rule; each statement returns [`Effects`], counted from the values it returned.
+//! The reconciler's SQL. Every statement hands its states to `auth_mirror.apply_states`, the one
+//! convergence rule, in one call (set-based: one write per user); each returns [`Effects`],
+//! counted from the effects the rule returned.
 
 pub mod auth_api;
 pub mod auth_users;
@@ -9,7 +10,7 @@ pub use lock::{try_lock, ReconcileLock};
 
 use uuid::Uuid;
 
-/// What one statement did, counted from the values `apply_user_state` returned.
+/// What one statement did, counted from the effects `apply_states` returned.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Effects {
     /// Live states the rule inserted.
@@ -51,6 +52,34 @@ pub struct Batch {
     pub last_id: Option<Uuid>,
 }
 
+/// Applies the rows of a CTE `states (n, id, email, phone, is_anonymous, user_metadata,
+/// app_metadata, email_confirmed_at, created_at, updated_at, deleted_at, removed, ...)`, `n`
+/// numbering them from 1 in the order to apply, in ONE call of the set-based rule
+/// (`auth_mirror.apply_states`), as a CTE `applied`: every column of `states`, `deletion` and
+/// the `effect` the rule returned.
+pub(crate) const APPLY_STATES: &str = "
+    applied as (
+        select s.*, s.removed or s.deleted_at is not null as deletion, a.o_effect as effect
+          from (
+              select array_agg(o.id) as id, array_agg(o.email) as email,
+                     array_agg(o.phone) as phone, array_agg(o.is_anonymous) as is_anonymous,
+                     array_agg(o.user_metadata) as user_metadata,
+                     array_agg(o.app_metadata) as app_metadata,
+                     array_agg(o.email_confirmed_at) as email_confirmed_at,
+                     array_agg(o.created_at) as created_at, array_agg(o.updated_at) as updated_at,
+                     array_agg(o.deleted_at) as deleted_at, array_agg(o.removed) as removed
+                from (select * from states order by n) as o
+          ) as b
+          cross join lateral auth_mirror.apply_states(b.id, b.email, b.phone, b.is_anonymous,
+              b.user_metadata, b.app_metadata, b.email_confirmed_at, b.created_at, b.updated_at,
+              b.deleted_at, b.removed) as a
+          join states s on s.n = a.o_ordinal
+    )";
+
+/// The columns of a CTE `states` (see [`APPLY_STATES`]).
+pub(crate) const STATE_COLUMNS: &str = "n, id, email, phone, is_anonymous, user_metadata, \
+    app_metadata, email_confirmed_at, created_at, updated_at, deleted_at, removed";
+
 /// Turns a set of `(id, deletion, effect)` rows named `applied` into [`Effects`] columns.
 pub(crate) const COUNT_EFFECTS: &str = "
     count(*) filter (where effect = 'inserted' and not deletion) as created,
@@ -62,5 +91,6 @@ pub(crate) const COUNT_EFFECTS: &str = "
 /// A live mirror row `u` whose auth user is gone, as a hard deletion: the version is the one
 /// the mirror holds (the trigger's DELETE would send the same), or now for rows that predate
 /// the mirror and have none.
-pub(crate) const ORPHAN_DELETION: &str = "u.id, null, null, u.is_anonymous, null, null, null, \
-    u.auth_created_at, coalesce(u.auth_updated_at, now()), null, true";
+pub(crate) const ORPHAN_DELETION: &str = "u.id, null::text, null::text, u.is_anonymous, \
+    null::jsonb, null::jsonb, null::timestamptz, u.auth_created_at, \
+    coalesce(u.auth_updated_at, now()), null::timestamptz, true";

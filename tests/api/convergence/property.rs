@@ -13,6 +13,7 @@
 mod generators;
 mod model;
 mod new_users;
+mod one_batch;
 mod roads;
 mod scenario;
 mod writers;
