@@ -44,6 +44,9 @@ pub struct Application {
     /// Background work started by the composition root (retry worker, spool drainer ...):
     /// stopped after the HTTP server has drained, before the database closes.
     pub tasks: BackgroundTasks,
+    /// Group commit's own connections: closed once the writers have stopped, so none is
+    /// still open (and cut off) when the database stops after the service.
+    writers_pool: PgPool,
     /// Group commit's writers, the retry worker, the spool's drainer and the reconcile
     /// stopper: started with the server, stopped after it has drained, in this order.
     pending: Vec<PendingTask>,
@@ -83,8 +86,10 @@ impl Application {
                 config.spool.dir.display()
             ))
         })?;
+        let writers_pool =
+            store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline);
         let (group_commit, writers) = GroupCommit::new(
-            store::pool::for_deliveries(&pool, group_commit::WRITERS, config.delivery.deadline),
+            writers_pool.clone(),
             config.worker.schedule.clone(),
             metrics.clone().into_inner(),
         );
@@ -160,6 +165,7 @@ impl Application {
             draining,
             shutdown_timeout: config.shutdown_timeout,
             tasks: BackgroundTasks::default(),
+            writers_pool,
             pending,
         })
     }
@@ -182,6 +188,7 @@ impl Application {
         self.tasks
             .stop(Instant::now() + self.shutdown_timeout)
             .await;
+        self.writers_pool.close().await;
         served
     }
 
@@ -201,6 +208,7 @@ impl Application {
         let signal = tokio::select! {
             ended = &mut server => {
                 self.tasks.stop(Instant::now() + self.shutdown_timeout).await;
+                self.writers_pool.close().await;
                 return Ok(ended??);
             }
             signal = shutdown::signalled() => signal?,
@@ -215,6 +223,7 @@ impl Application {
         handle.stop(true).await;
         server.await??;
         let aborted = self.tasks.stop(deadline).await;
+        self.writers_pool.close().await;
         tracing::info!(
             aborted = aborted.len(),
             "HTTP server and background tasks stopped"

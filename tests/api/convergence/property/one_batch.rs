@@ -16,11 +16,11 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::super::one_batch::{ingest, Delivery};
 use super::generators::any_scenario;
 use super::model::{expected_row, ModelState};
 use super::scenario::{Scenario, Writer};
 use super::writers::Subject;
-use crate::convergence::one_batch::{ingest, Delivery};
 use crate::helpers::{mirror_row, Setup, TestDatabase};
 
 const REGRESSIONS: &str = "tests/api/convergence/property_one_batch.proptest-regressions";
