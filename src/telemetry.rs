@@ -32,8 +32,12 @@ impl LogFormat {
 
 /// What is logged when `RUST_LOG` is unset: our `info` lines, and only warnings and errors
 /// from actix's server (its start-up chatter) and from PostgreSQL's notices (`RUST_LOG=debug`
-/// shows them).
-const DEFAULT_FILTER: &str = "info,actix_server=warn,sqlx::postgres::notice=warn";
+/// shows them). sqlx's pool warns when a connection it takes back was cut by the server
+/// ("error occurred while testing the connection on-release"): after a restart of the
+/// database, or while the embedded one stops after the service; it drops that connection and
+/// opens another, and an outage is logged by the service itself, once, with what it did.
+const DEFAULT_FILTER: &str =
+    "info,actix_server=warn,sqlx::postgres::notice=warn,sqlx_core::pool::connection=error";
 
 /// Installs the global subscriber. `RUST_LOG` filters (default: `DEFAULT_FILTER`).
 pub fn init(format: LogFormat) {
