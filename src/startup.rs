@@ -185,10 +185,12 @@ impl Application {
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         self.start_background_tasks();
         let served = self.server.await;
-        self.tasks
-            .stop(Instant::now() + self.shutdown_timeout)
-            .await;
-        self.writers_pool.close().await;
+        stop_background(
+            self.tasks,
+            &self.writers_pool,
+            Instant::now() + self.shutdown_timeout,
+        )
+        .await;
         served
     }
 
@@ -207,8 +209,8 @@ impl Application {
         let mut server = tokio::spawn(self.server);
         let signal = tokio::select! {
             ended = &mut server => {
-                self.tasks.stop(Instant::now() + self.shutdown_timeout).await;
-                self.writers_pool.close().await;
+                let deadline = Instant::now() + self.shutdown_timeout;
+                stop_background(self.tasks, &self.writers_pool, deadline).await;
                 return Ok(ended??);
             }
             signal = shutdown::signalled() => signal?,
@@ -222,14 +224,25 @@ impl Application {
         self.draining.start();
         handle.stop(true).await;
         server.await??;
-        let aborted = self.tasks.stop(deadline).await;
-        self.writers_pool.close().await;
+        let aborted = stop_background(self.tasks, &self.writers_pool, deadline).await;
         tracing::info!(
             aborted = aborted.len(),
             "HTTP server and background tasks stopped"
         );
         Ok(())
     }
+}
+
+/// Stops the background tasks by `deadline`, then closes group commit's own pool (nothing
+/// writes with it once its writers have stopped); returns the tasks that had to be aborted.
+async fn stop_background(
+    tasks: BackgroundTasks,
+    writers_pool: &PgPool,
+    deadline: Instant,
+) -> Vec<&'static str> {
+    let aborted = tasks.stop(deadline).await;
+    writers_pool.close().await;
+    aborted
 }
 
 /// The background tasks of one application, in the order they start and stop: group
